@@ -3,6 +3,7 @@
 // the file, line, key path, the value found and what was expected.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,5 +35,8 @@ Result<models::ClusterSpec> parse_cluster(const std::string& yaml_text, const st
 
 // Cross-field checks of a model that parsed (experts divisible by groups, top-k <= experts, ...).
 std::vector<Error> validate(const models::ModelSpec& model, const std::string& display_path);
+// The same, with `line_of_key(key_path)` giving the line to cite for a key (0 = unknown).
+std::vector<Error> validate(const models::ModelSpec& model, const std::string& display_path,
+                            const std::function<int(const std::string&)>& line_of_key);
 
 }  // namespace moesim::configs

@@ -1,4 +1,5 @@
 // YAML → models::ModelSpec, and the model's cross-field checks.
+#include <functional>
 #include <string>
 
 #include "configs/catalog.hpp"
@@ -9,8 +10,10 @@ namespace moesim::configs {
 namespace {
 
 void read_attention(MapReader r, models::AttentionSpec* a) {
-  int kind = 0;
+  int kind = -1;
   r.required_choice("kind", {"gqa", "mla"}, &kind);
+  // Which other keys are valid depends on the kind: with no valid kind, report only that.
+  if (kind < 0) return;
   a->kind = kind == 1 ? models::AttentionKind::kMla : models::AttentionKind::kGqa;
   r.required_int("num_heads", &a->num_heads);
   if (a->kind == models::AttentionKind::kMla) {
@@ -44,6 +47,26 @@ void read_moe(MapReader r, models::MoeSpec* e) {
   r.finish();
 }
 
+// Line (1-based) of the key at dotted `key_path` under `root`, or 0 if absent.
+int line_of_key_path(const YAML::Node& root, const std::string& key_path) {
+  YAML::Node node = root;
+  size_t start = 0;
+  while (node.IsMap()) {
+    const size_t dot = key_path.find('.', start);
+    const std::string key = key_path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const bool last = dot == std::string::npos;
+    YAML::Node found;
+    for (const auto& kv : node) {
+      if (kv.first.Scalar() == key) found = last ? kv.first : kv.second;
+    }
+    if (!found.IsDefined()) return 0;
+    if (last) return found.Mark().is_null() ? 0 : found.Mark().line + 1;
+    node = found;
+    start = dot + 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Result<models::ModelSpec> parse_model(const std::string& yaml_text, const std::string& display_path) {
@@ -70,15 +93,23 @@ Result<models::ModelSpec> parse_model(const std::string& yaml_text, const std::s
   r.finish();
   if (m.display_name.empty()) m.display_name = m.name;
   if (!diag.errors.empty()) return diag.errors;
-  std::vector<Error> cross = validate(m, display_path);
+  std::vector<Error> cross = validate(m, display_path, [&root](const std::string& key_path) {
+    return line_of_key_path(root, key_path);
+  });
   if (!cross.empty()) return cross;
   return m;
 }
 
 std::vector<Error> validate(const models::ModelSpec& m, const std::string& path) {
+  return validate(m, path, [](const std::string&) { return 0; });
+}
+
+std::vector<Error> validate(const models::ModelSpec& m, const std::string& path,
+                            const std::function<int(const std::string&)>& line_of_key) {
   std::vector<Error> errors;
   auto fail = [&](const std::string& key, const std::string& message) {
-    errors.push_back(bad_input(path + ": " + key + ": " + message));
+    const int line = line_of_key(key);
+    errors.push_back(bad_input(path + (line > 0 ? ":" + std::to_string(line) : "") + ": " + key + ": " + message));
   };
   const models::AttentionSpec& a = m.attention;
   if (a.kind == models::AttentionKind::kGqa && a.num_kv_heads > 0 && a.num_heads % a.num_kv_heads != 0) {
@@ -102,12 +133,11 @@ std::vector<Error> validate(const models::ModelSpec& m, const std::string& path)
     fail("moe.num_expert_groups", std::to_string(e.num_expert_groups) + " does not divide num_routed_experts=" +
                                       std::to_string(e.num_routed_experts) + "; expected equal-sized groups");
   }
+  if (!errors.empty()) return errors;  // later checks assume the counts above are consistent
   if (e.groups_per_token > e.num_expert_groups) {
     fail("moe.groups_per_token", std::to_string(e.groups_per_token) + " exceeds num_expert_groups=" +
                                      std::to_string(e.num_expert_groups));
-  }
-  if (e.num_expert_groups > 0 && e.num_routed_experts % e.num_expert_groups == 0 &&
-      e.groups_per_token * (e.num_routed_experts / e.num_expert_groups) < e.experts_per_token) {
+  } else if (e.groups_per_token * (e.num_routed_experts / e.num_expert_groups) < e.experts_per_token) {
     fail("moe.groups_per_token", std::to_string(e.groups_per_token) + " groups of " +
                                      std::to_string(e.num_routed_experts / e.num_expert_groups) +
                                      " experts cannot hold experts_per_token=" + std::to_string(e.experts_per_token));
