@@ -49,4 +49,14 @@ std::string format_fixed(double value, int decimals);
 // Each sub-command family registers itself here; main.cpp calls them in order.
 namespace moesim::cli {
 void add_catalog_commands(CLI::App& app, CommandRunner& runner);  // models, model show, hardware
+void add_profile_commands(CLI::App& app, CommandRunner& runner);  // profile (CUPTI harness)
+void add_trace_commands(CLI::App& app, CommandRunner& runner);      // trace summarize, trace import
+void add_cost_commands(CLI::App& app, CommandRunner& runner);       // cost gemm|grouped_gemm|attention|...
+void add_calibrate_commands(CLI::App& app, CommandRunner& runner);  // calibrate
+void add_place_commands(CLI::App& app, CommandRunner& runner);      // place (expert placement, issue 3)
+void add_simulate_commands(CLI::App& app, CommandRunner& runner);   // simulate train
+void add_validate_commands(CLI::App& app, CommandRunner& runner);   // validate
+void add_serve_commands(CLI::App& app, CommandRunner& runner);      // simulate serve (after simulate train)
+void add_plan_commands(CLI::App& app, CommandRunner& runner);      // plan (configuration search, issue 8)
+void add_report_commands(CLI::App& app, CommandRunner& runner);    // report (cost what-if report, issue 8)
 }  // namespace moesim::cli

@@ -16,6 +16,16 @@ int main(int argc, char** argv) {
 
   CommandRunner runner;
   add_catalog_commands(app, runner);
+  add_place_commands(app, runner);
+  add_trace_commands(app, runner);
+  add_cost_commands(app, runner);
+  add_calibrate_commands(app, runner);
+  add_simulate_commands(app, runner);
+  add_serve_commands(app, runner);
+  add_validate_commands(app, runner);
+  add_plan_commands(app, runner);
+  add_report_commands(app, runner);
+  add_profile_commands(app, runner);
 
   try {
     app.parse(argc, argv);

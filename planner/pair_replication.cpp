@@ -1,0 +1,126 @@
+// Replica-count search for two slots per GPU (see pair_replication.hpp).
+#include "planner/pair_replication.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <queue>
+
+namespace moesim::planner {
+namespace {
+
+// Replicas as runs: every replica of an expert has the same load, so an expert is one run.
+struct Run {
+  double load;
+  int count;
+};
+
+// The i-th heaviest replica meets the i-th lightest (optimal for two slots per GPU).
+double pairing_max(const std::vector<Run>& runs) {
+  std::vector<double> flat;
+  for (const Run& r : runs) flat.insert(flat.end(), r.count, r.load);
+  double worst = 0;
+  for (size_t i = 0, j = flat.size(); i + 1 < j; ++i, --j) worst = std::max(worst, flat[i] + flat[j - 1]);
+  return worst;
+}
+
+std::vector<Run> runs_of(const std::vector<double>& load, const std::vector<int>& count) {
+  std::vector<Run> runs;
+  for (size_t e = 0; e < load.size(); ++e) runs.push_back({load[e] / count[e], count[e]});
+  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.load > b.load; });
+  return runs;
+}
+
+// Experts worth trying: those whose replicas are heaviest or lightest, and cheap donors.
+std::vector<int> top_by(const std::vector<double>& key, const std::vector<bool>& allowed, size_t k) {
+  std::vector<int> ids;
+  for (size_t e = 0; e < key.size(); ++e) {
+    if (allowed[e]) ids.push_back(static_cast<int>(e));
+  }
+  const size_t n = std::min(k, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + n, ids.end(), [&](int a, int b) { return key[a] < key[b] || (key[a] == key[b] && a < b); });
+  ids.resize(n);
+  return ids;
+}
+
+}  // namespace
+
+std::vector<int> level_replication(const std::vector<double>& load, int slots, int cap, double level, bool spread) {
+  const size_t n = load.size();
+  std::vector<int> count(n, 1);
+  int extras = slots - static_cast<int>(n);
+  std::priority_queue<std::pair<double, int>> heavy;
+  for (size_t e = 0; e < n; ++e) heavy.emplace(load[e], -static_cast<int>(e));
+  while (extras > 0 && !heavy.empty() && heavy.top().first > level) {
+    const int e = -heavy.top().second;
+    heavy.pop();
+    if (count[e] >= cap) continue;
+    --extras;
+    heavy.emplace(load[e] / ++count[e], -e);
+  }
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return load[a] < load[b]; });
+  for (size_t k = 0; extras > 0 && k < 4 * n; ++k) {
+    int pick = -1;
+    for (int e : order) {
+      if (count[e] >= cap || (spread && count[e] > 1)) continue;
+      if (pick < 0 || load[e] / count[e] < load[pick] / count[pick]) pick = e;
+      if (spread) break;
+    }
+    if (pick < 0) spread = false;  // every light expert already split: concentrate
+    else ++count[pick], --extras;
+  }
+  return count;
+}
+
+double optimal_pairing_max(const std::vector<double>& load, const std::vector<int>& count) {
+  return pairing_max(runs_of(load, count));
+}
+
+std::vector<int> improve_pair_replication(const std::vector<double>& load, std::vector<int> count, int cap) {
+  const size_t n = load.size();
+  double best = optimal_pairing_max(load, count);
+  // Seeds: levels from the greedy's heaviest replica upwards, both light-phase rules.
+  const int slots = std::accumulate(count.begin(), count.end(), 0);
+  double level = 0;
+  for (size_t e = 0; e < n; ++e) level = std::max(level, load[e] / count[e]);
+  for (int step = 0; step <= 12; ++step) {
+    for (bool spread : {true, false}) {
+      std::vector<int> seed = level_replication(load, slots, cap, level * (1 + 0.05 * step), spread);
+      const double m = optimal_pairing_max(load, seed);
+      if (m < best) best = m, count = std::move(seed);
+    }
+  }
+  for (int iter = 0; iter < 200; ++iter) {
+    std::vector<double> heavy(n), light(n), donor_cost(n);
+    std::vector<bool> can_take(n), can_give(n);
+    for (size_t e = 0; e < n; ++e) {
+      heavy[e] = -load[e] / count[e];
+      light[e] = load[e] / count[e];
+      donor_cost[e] = count[e] > 1 ? load[e] / (count[e] - 1) : 0;
+      can_take[e] = count[e] < cap;
+      can_give[e] = count[e] > 1;
+    }
+    std::vector<int> recipients = top_by(heavy, can_take, 8), extra = top_by(light, can_take, 8);
+    recipients.insert(recipients.end(), extra.begin(), extra.end());
+    const std::vector<int> donors = top_by(donor_cost, can_give, 8);
+    bool improved = false;
+    for (int d : donors) {
+      for (int r : recipients) {
+        if (d == r) continue;
+        --count[d], ++count[r];
+        const double m = optimal_pairing_max(load, count);
+        if (m < best * (1 - 1e-12)) {
+          best = m, improved = true;
+          break;
+        }
+        ++count[d], --count[r];
+      }
+      if (improved) break;
+    }
+    if (!improved) break;
+  }
+  return count;
+}
+
+}  // namespace moesim::planner

@@ -1,0 +1,85 @@
+// The training search: GPU type × nodes × PP × EP × TP (DP = the rest) × schedule × micro-batch ×
+// recompute × GEMM precision, pruned by memory and a deadline, ranked by time, $ or MFU.
+//
+// Analytical step time (level (a)), per GPU of one pipeline stage:
+// 1. F, B (= dgrad + W) and W per micro-batch from the op graph and the cost model: attention and
+//    dense FFN split by TP, routed experts for tokens × top-k rows reading weights of experts / EP;
+//    recompute adds a forward of the recomputed part (selective: attention projections; full: all).
+// 2. All-to-all per MoE layer (dispatch + combine, forward and backward), α-β over NVLink and NIC;
+//    DualPipe overlaps it with compute (max), 1F1B and ZB1P add it.
+// 3. Step = micro-batches × (F + B) + bubble (shared/reference T4: 1F1B (PP-1)(F+B), ZB1P
+//    (PP-1)(F+B-2W), DualPipe (PP/2-1)(F&B+B-3W)) + exposed ZeRO-1 gradient reduce-scatter/all-gather.
+// 4. Memory: bf16 weights/grads + fp32 master/Adam sharded over DP (models::training_state_bytes,
+//    DualPipe holds 2× parameters) + activations of the micro-batches in flight (PP; PP+1 DualPipe).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "configs/plan_spec.hpp"
+#include "models/cost_model.hpp"
+#include "planner/search/serving_search.hpp"
+#include "planner/search/sharding.hpp"
+
+namespace moesim::planner::search {
+
+struct TrainingCandidate {
+  int gpu_index = 0;
+  int nodes = 1;
+  int pp = 1, ep = 1, tp = 1, dp = 1;
+  configs::TrainingSchedule schedule = configs::TrainingSchedule::k1F1B;
+  int micro_batch = 1;
+  int recompute = 0;  // models::Recompute
+  models::DType gemm_dtype = models::DType::kBf16;
+};
+
+std::string canonical_key(const TrainingCandidate& c, const configs::PlanSpec& plan);
+std::vector<TrainingCandidate> enumerate_training(const configs::PlanSpec& plan);
+
+struct TrainingEstimate {
+  bool feasible = false;
+  int binding = 0;             // 0 none, 1 hbm, 2 deadline
+  double step_s = 0;
+  double compute_s = 0;        // m × (F + B)
+  double bubble_s = 0;
+  double comm_exposed_s = 0;   // all-to-all not hidden + gradient sync
+  double hbm_used_bytes = 0, hbm_usable_bytes = 0;
+  double time_to_train_s = 0;
+  double gpu_hours = 0;
+  double total_usd = 0;
+  double mfu = 0;              // training FLOPs (ISCA'25 count) / (GPUs × bf16 datasheet peak)
+};
+inline constexpr int kTrainingFields = 12;
+
+struct TrainingPlanRow {
+  std::string key;
+  TrainingCandidate candidate;
+  TrainingEstimate estimate;
+  bool pareto = false;
+  std::string why;
+};
+
+struct TrainingPlanResult {
+  std::vector<TrainingPlanRow> ranked;
+  size_t candidates = 0, feasible = 0;
+  std::map<std::string, size_t> infeasible_by_binding;
+};
+
+class TrainingModel {
+ public:
+  TrainingModel(const configs::PlanSpec& plan, const models::CostModel& cost);
+  TrainingEstimate evaluate(const TrainingCandidate& c) const;
+
+ private:
+  struct Chunk {
+    double f = 0, b = 0, w = 0, a2a = 0;  // per micro-batch per stage
+  };
+  Chunk chunk(const TrainingCandidate& c) const;
+  const configs::PlanSpec& plan_;
+  const models::CostModel& cost_;
+};
+
+Result<TrainingPlanResult> search_training(const configs::PlanSpec& plan, const models::CostModel& cost,
+                                           const ShardContext& ctx, const ProgressFn& progress = {});
+
+}  // namespace moesim::planner::search

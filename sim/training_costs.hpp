@@ -1,0 +1,45 @@
+// Compute side of a training step: per-layer op graphs (models/op_graph.hpp) localised to one GPU
+// of the parallel layout and costed with a CostModel; layers partitioned into balanced pipeline
+// stages; per-GPU memory. No SimGrid here.
+#pragma once
+
+#include <vector>
+
+#include "configs/training_scenario.hpp"
+#include "models/cost_model.hpp"
+
+namespace moesim::sim {
+
+// Times of one micro-batch through one pipeline stage on one GPU, compute only.
+struct StageCompute {
+  int first_layer = 0, last_layer = 0;  // [first, last) transformer layers
+  bool has_embedding = false, has_head = false;  // head includes the MTP modules
+  int moe_layers = 0;
+  double forward_s = 0;
+  double backward_input_s = 0;          // includes recomputation
+  double backward_weight_s = 0;
+  double forward_flops = 0;             // executed, for reporting
+  double activation_bytes = 0;          // kept for backward, one micro-batch
+  double non_expert_params = 0;         // on one GPU (one copy of this stage)
+  double expert_params = 0;
+};
+
+// Builds the stages: layers (plus embedding on the first and head/MTP on the last stage) split
+// into pp contiguous stages minimising the slowest stage's forward+backward time.
+// `expert_imbalance` (max/mean routed rows per GPU) scales the routed-expert work.
+std::vector<StageCompute> build_stages(const configs::TrainingScenario& s, const models::GpuSpec& gpu,
+                                       const models::CostModel& cost, double expert_imbalance);
+
+// Bytes of training state + activations on the busiest GPU, and the parameters behind them.
+struct MemoryEstimate {
+  double state_bytes = 0;
+  double activation_bytes = 0;
+  double total_bytes() const { return state_bytes + activation_bytes; }
+  int worst_rank = 0;
+};
+MemoryEstimate estimate_memory(const configs::TrainingScenario& s, const std::vector<StageCompute>& stages);
+
+// The GPU as the scenario runs it (sustained clocks applied).
+models::GpuSpec effective_gpu(const configs::TrainingScenario& s);
+
+}  // namespace moesim::sim

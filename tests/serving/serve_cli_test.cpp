@@ -1,0 +1,126 @@
+// `moesim simulate serve` end to end: exit codes, one-line errors and the JSON contract.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "serving_test_util.hpp"
+
+namespace moesim::sim::serving {
+namespace {
+
+#ifdef MOESIM_BIN
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool have_moesim() { return std::ifstream(MOESIM_BIN).good(); }
+
+CliRun moesim(const std::string& args) {
+  const std::string out = ::testing::TempDir() + "serve_cli.out", err = ::testing::TempDir() + "serve_cli.err";
+  const int status = std::system((std::string(MOESIM_BIN) + " " + args + " >" + out + " 2>" + err).c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+std::string write_yaml(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+std::string light() {
+  std::string y = testing::edit(testing::t2_yaml(), "mean: 4254, cv: 0.5", "mean: 1024, cv: 0.5");
+  y = testing::edit(y, "rate_per_s: 0 ", "rate_per_s: 100 ");
+  return testing::edit(y, "mean: 1175, cv: 0.5", "mean: 32, cv: 0.5");
+}
+
+TEST(ServeCli, JsonHasTheContractKeys) {
+  if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
+  const std::string trace = ::testing::TempDir() + "serve_cli_trace.json";
+  CliRun r = moesim("simulate serve " + write_yaml("light.yaml", light()) + " --json --requests 800 --trace-out " + trace);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const char* k : {"p50", "p90", "p99"}) {
+    EXPECT_TRUE(j["ttft_s"][k].is_number()) << k;
+    EXPECT_TRUE(j["tpot_s"][k].is_number()) << k;
+    EXPECT_TRUE(j["e2e_latency_s"][k].is_number()) << k;
+  }
+  for (const char* k : {"prefill_input_tokens_per_s_per_node", "decode_output_tokens_per_s_per_node", "goodput_rps"})
+    EXPECT_GT(j[k].get<double>(), 0) << k;
+  EXPECT_GT(j["cost_per_mtoken_usd"]["input"].get<double>(), 0);
+  EXPECT_GT(j["cost_per_mtoken_usd"]["output"].get<double>(), 0);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["seed"], 1);
+  EXPECT_EQ(j["config_hash"].get<std::string>().size(), 16u);
+  EXPECT_EQ(j["resolved_config"]["workload"]["requests"], 800);
+  EXPECT_EQ(j["requests"]["completed"], 800);
+  EXPECT_NE(slurp(trace).find("traceEvents"), std::string::npos);
+}
+
+TEST(ServeCli, MissingScenarioIsExit2OneLine) {
+  if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
+  CliRun r = moesim("simulate serve /nonexistent/scenario.yaml");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("/nonexistent/scenario.yaml"), std::string::npos) << r.err;
+}
+
+TEST(ServeCli, EpNotDividingIsExit2OneLine) {
+  if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
+  const std::string y = testing::edit(testing::t2_yaml(), "redundant_experts: 32  # 2 routed", "redundant_experts: 31  # 2 routed");
+  CliRun r = moesim("simulate serve " + write_yaml("ep.yaml", y));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("decode.ep: ep=144 does not divide 287 physical experts"), std::string::npos) << r.err;
+}
+
+TEST(ServeCli, ModelNotFittingIsExit3NamingTheLimit) {
+  if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
+  std::string y = testing::edit(testing::t2_yaml(), "cluster: deepseek-h800-decode-unit", "cluster: hgx-h800");
+  y = testing::edit(testing::edit(y, "  ep: 144", "  ep: 8"), "redundant_experts: 32  # 2 routed", "redundant_experts: 0  #");
+  CliRun r = moesim("simulate serve " + write_yaml("fit.yaml", y));
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("model does not fit"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("limit: HBM capacity"), std::string::npos) << r.err;
+}
+
+TEST(ServeCli, MalformedTraceIsExit2OneLine) {
+  if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
+  const std::string trace = write_yaml("bad.csv", "arrival_s,input_tokens,output_tokens\n-1,5,5\n");
+  const std::string y = testing::edit(testing::t2_yaml(), "arrival: poisson", "arrival: trace\n  trace: " + trace);
+  CliRun r = moesim("simulate serve " + write_yaml("trace.yaml", y));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(trace + ":2: arrival_s -1"), std::string::npos) << r.err;
+}
+
+TEST(ServeCli, NoProgressBarWhenStderrIsNotATerminal) {
+  if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
+  CliRun r = moesim("simulate serve " + write_yaml("light2.yaml", light()) + " --requests 300");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_NE(r.out.find("decode output tokens/s per node"), std::string::npos);
+}
+#else
+TEST(ServeCli, NeedsTheMoesimBinary) { GTEST_SKIP() << "moesim target not built in this configuration"; }
+#endif
+
+}  // namespace
+}  // namespace moesim::sim::serving
