@@ -120,7 +120,7 @@ Status read_inputs(const PlaceFlags& f, PlaceInputs* in) {
 
 // Bytes of one expert's weights: --expert-bytes, else the model's expert in FP8 with block scales.
 Result<double> expert_bytes(const PlaceFlags& f) {
-  if (f.expert_bytes < 0) return bad_input("--expert-bytes=" + std::to_string(f.expert_bytes) + " is invalid (expected >= 0)");
+  if (f.expert_bytes < 0) return bad_input("--expert-bytes=" + format_fixed(f.expert_bytes, 0) + " is invalid (expected >= 0)");
   if (f.expert_bytes > 0) return f.expert_bytes;
   auto model = configs::load_model(f.model);
   if (!model.ok()) return model.errors();
@@ -309,6 +309,9 @@ int run_place(const PlaceFlags& f) {
     return report_errors({bad_input("--policy=" + f.policy + " is unknown (expected deepseek, balanced or locality)")});
   }
   if (f.max_moves >= 0 && f.previous.empty()) return report_errors({bad_input("--max-moves needs --previous PLACEMENT.json")});
+  if (f.max_moves < -1) return report_errors({bad_input("--max-moves=" + std::to_string(f.max_moves) + " is invalid (expected >= 0)")});
+  if (!(f.token_bytes > 0)) return report_errors({bad_input("--token-bytes=" + format_fixed(f.token_bytes, 0) + " is invalid (expected > 0)")});
+  if (!(f.load_slack >= 0)) return report_errors({bad_input("--load-slack=" + format_fixed(f.load_slack, 3) + " is invalid (expected >= 0)")});
   PlaceInputs in;
   Status s = read_inputs(f, &in);
   if (!s.ok()) return report_errors(s.errors());

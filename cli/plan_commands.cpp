@@ -163,6 +163,7 @@ int run_plan(const PlanArgs& a) {
         const ps::SubprocessSimulator child(exe, plan.serving.slo);
         const ps::CachedSimulator cached(child, a.cache_dir);
         ps::refine_top(plan, result.load, &result.ranked, top, cached, a.jobs);
+        ps::apply_refinement(&result.ranked, top);
       }
       text = ps::serving_result_json(plan, result, top, &heat);
     }

@@ -15,6 +15,7 @@
 #include "profiler/cupti/harness.hpp"
 #include "profiler/cupti/harness_report.hpp"
 #include "traces/calibration_table.hpp"
+#include "traces/kernel_record_io.hpp"
 #endif
 
 namespace moesim::cli {
@@ -26,6 +27,7 @@ struct ProfileOptions {
   std::string out;          // calibration table
   std::string trace;        // optional Chrome trace of every timed kernel
   std::string report;       // optional per-case report (checks, CUDA-event agreement)
+  std::string records;      // optional tagged kernel records (input of `moesim calibrate`)
   std::string gpu;          // catalog name for the provenance; default from the device name
   int repetitions = 0;
   int device = 0;
@@ -106,9 +108,11 @@ int run_profile(const ProfileOptions& o) {
   const traces::CalibrationTable table = profiler::cupti::to_calibration_table(r, o.gpu);
   std::vector<std::pair<std::string, std::string>> outputs = {{o.out, traces::calibration_to_json(table)}};
   if (!o.report.empty()) outputs.emplace_back(o.report, profiler::cupti::harness_report_json(r));
-  if (!o.trace.empty()) {
+  if (!o.trace.empty() || !o.records.empty()) {
     traces::KernelRecordSet set{"moesim profile", r.provenance, r.records};
-    outputs.emplace_back(o.trace, profiler::cupti::to_chrome_trace(set));
+    if (!o.gpu.empty()) set.provenance["gpu"] = o.gpu;
+    if (!o.trace.empty()) outputs.emplace_back(o.trace, profiler::cupti::to_chrome_trace(set));
+    if (!o.records.empty()) outputs.emplace_back(o.records, traces::kernel_records_to_json(set));
   }
   for (const auto& [path, text] : outputs) {
     if (Status w = write_file_atomically(path, text); !w.ok()) return report_errors(w.errors());
@@ -144,6 +148,7 @@ void add_profile_commands(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--out", o->out, "Calibration table to write (moesim.calibration JSON)")->required();
   cmd->add_option("--trace", o->trace, "Also write every timed kernel as a Chrome trace");
   cmd->add_option("--report", o->report, "Also write the per-case report (reference checks, CUDA-event agreement)");
+  cmd->add_option("--records", o->records, "Also write the tagged kernel records (input of `moesim calibrate`)");
   cmd->add_option("--gpu", o->gpu, "Catalog GPU name for the table's provenance (default: from the device name)");
   cmd->add_option("--repetitions", o->repetitions, "Timed launches per case (default 20, 5 with --quick)")
       ->check(CLI::PositiveNumber);

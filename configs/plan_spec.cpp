@@ -72,7 +72,7 @@ class ListSection {
       if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
       std::string message = "unknown key";
       const std::string near = nearest(k, known_);
-      if (!near.empty()) message += " (did you mean \"" + near + "\"?)";
+      if (!near.empty()) message += "; did you mean \"" + near + "\"?";
       diag_->error_at_line(yaml_line(kv.first), path_ + "." + k, message);
     }
   }
@@ -268,12 +268,13 @@ void read_gpus(MapReader& r, const YAML::Node& root_node, std::vector<PlanGpuSpe
   }
 }
 
-void read_top(MapReader& r, PlanSpec* p) {
+// Returns false when the kind is missing or unknown (then no section is required).
+bool read_top(MapReader& r, PlanSpec* p) {
   r.required_string("name", &p->name);
   r.optional_string("description", &p->description);
-  int kind = 0;
+  int kind = -1;
   r.required_choice("kind", {"serving", "training"}, &kind);
-  p->kind = static_cast<PlanKind>(kind);
+  p->kind = kind == 1 ? PlanKind::kTraining : PlanKind::kServing;
   r.required_string("model", &p->model_name);
   const std::vector<std::string> objectives =
       p->kind == PlanKind::kServing ? std::vector<std::string>{"cost", "gpus", "throughput"}
@@ -285,6 +286,7 @@ void read_top(MapReader& r, PlanSpec* p) {
   int64_t seed = static_cast<int64_t>(p->seed);
   r.optional_int("seed", &seed, 0);
   p->seed = static_cast<uint64_t>(seed);
+  return kind >= 0;
 }
 
 }  // namespace
@@ -319,19 +321,21 @@ Result<PlanSpec> parse_plan_spec(const std::string& yaml_text, const std::string
   Diagnostics diag{display_path, {}};
   YAML::Node root = parse_yaml(yaml_text, &diag);
   if (!diag.errors.empty()) return diag.errors;
-  // `gpus` is a list, which MapReader cannot read: it is read from `root`, the rest from a copy without it.
-  YAML::Node body = YAML::Clone(root);
-  if (body.IsMap()) body.remove("gpus");
-  MapReader r(body, "", &diag);
+  MapReader r(root, "", &diag);
   if (!r.is_map()) return bad_input(display_path + ": expected a YAML mapping at the top level (name, kind, model, gpus, ...)");
   PlanSpec p;
   p.display_path = display_path;
-  read_top(r, &p);
+  const bool kind_known = read_top(r, &p);
   read_gpus(r, root, &p.gpus);
   read_assumptions(r, &p.assumptions);
-  read_serving(r, p.kind == PlanKind::kServing, &p.serving);
-  read_training(r, p.kind == PlanKind::kTraining, &p.training);
+  read_serving(r, kind_known && p.kind == PlanKind::kServing, &p.serving);
+  read_training(r, kind_known && p.kind == PlanKind::kTraining, &p.training);
   r.finish();
+  // `gpus` is a list, which MapReader cannot mark as known: drop its "unknown key" report.
+  const std::string gpus_unknown = ": gpus: unknown key";
+  diag.errors.erase(std::remove_if(diag.errors.begin(), diag.errors.end(),
+                                   [&](const Error& e) { return e.message.find(gpus_unknown) != std::string::npos; }),
+                    diag.errors.end());
   if (!p.model_name.empty()) {
     Result<models::ModelSpec> m = load_model(p.model_name);
     if (!m.ok()) {

@@ -186,6 +186,9 @@ Result<ServingScenarioSpec> parse_serving_scenario(const std::string& yaml_text,
       r.error("model", "cannot load model '" + s.model_name + "': " + m.errors().front().message);
     } else {
       s.model = m.value();
+      if (s.mtp.draft_tokens > 0 && s.model.mtp_modules == 0)
+        r.error("mtp", "draft_tokens=" + std::to_string(s.mtp.draft_tokens) + " but model " + s.model_name +
+                           " has no multi-token-prediction module, expected draft_tokens: 0");
       if (s.disaggregated) check_instance(r, "prefill", s.model, &s.prefill);
       check_instance(r, "decode", s.model, &s.decode);
     }

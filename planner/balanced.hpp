@@ -21,9 +21,12 @@ std::vector<int> capped_replication(const std::vector<double>& load, int slots, 
 
 // Steps, per layer (numbered as in balanced.cpp):
 //  1. hierarchical: groups onto nodes (two candidate partitions, see packing_domains);
-//  2. per domain: capped replication; 3. greedy packing with no duplicate on a GPU;
+//  2. per domain: capped replication (at most one replica per GPU); with two slots per GPU, replica
+//     counts searched against the exact pairing (pair_replication.hpp); with more, a few "level"
+//     replications are packed too and the best kept;
+//  3. greedy packing, heaviest replica first, into the lightest GPU lacking that expert;
 //  4. local search: best improving swap between the heaviest GPU and any other, until none;
-//  5. replication refinement: move a replica between experts when the repacked layer is lighter.
+//  5. (more than two slots) move a replica between experts when the repacked layer is lighter.
 // REQUIRES: validate_loads and validate_placement_spec passed.
 PlacementPlan place_balanced(const LoadMatrix& loads, const PlacementSpec& spec);
 

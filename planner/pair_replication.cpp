@@ -2,6 +2,7 @@
 #include "planner/pair_replication.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <queue>
 
@@ -14,12 +15,23 @@ struct Run {
   int count;
 };
 
-// The i-th heaviest replica meets the i-th lightest (optimal for two slots per GPU).
+// The i-th heaviest replica meets the i-th lightest (optimal for two slots per GPU), walked run by
+// run from both ends: `top`/`bottom` count the replicas already taken from the current runs.
 double pairing_max(const std::vector<Run>& runs) {
-  std::vector<double> flat;
-  for (const Run& r : runs) flat.insert(flat.end(), r.count, r.load);
+  long total = 0;
+  for (const Run& r : runs) total += r.count;
+  size_t hi = 0, lo = runs.size() - 1;
+  int top = 0, bottom = 0;
   double worst = 0;
-  for (size_t i = 0, j = flat.size(); i + 1 < j; ++i, --j) worst = std::max(worst, flat[i] + flat[j - 1]);
+  for (long pairs = total / 2; pairs > 0 && hi <= lo;) {
+    worst = std::max(worst, runs[hi].load + runs[lo].load);
+    long step = std::min<long>({runs[hi].count - top, runs[lo].count - bottom, pairs});
+    if (hi == lo) step = std::min<long>(pairs, (runs[hi].count - top - bottom) / 2);
+    if (step <= 0) break;
+    top += static_cast<int>(step), bottom += static_cast<int>(step), pairs -= step;
+    if (top == runs[hi].count) ++hi, top = 0;
+    if (bottom == runs[lo].count && lo > 0) --lo, bottom = 0;
+  }
   return worst;
 }
 
@@ -60,15 +72,22 @@ std::vector<int> level_replication(const std::vector<double>& load, int slots, i
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return load[a] < load[b]; });
-  for (size_t k = 0; extras > 0 && k < 4 * n; ++k) {
-    int pick = -1;
+  if (spread) {
     for (int e : order) {
-      if (count[e] >= cap || (spread && count[e] > 1)) continue;
-      if (pick < 0 || load[e] / count[e] < load[pick] / count[pick]) pick = e;
-      if (spread) break;
+      if (extras == 0) break;
+      if (count[e] == 1 && count[e] < cap) ++count[e], --extras;
     }
-    if (pick < 0) spread = false;  // every light expert already split: concentrate
-    else ++count[pick], --extras;
+  }
+  // Concentrate (or, once every light expert is split, continue): the lightest replica splits.
+  std::priority_queue<std::pair<double, int>, std::vector<std::pair<double, int>>, std::greater<>> light;
+  for (size_t e = 0; e < n; ++e) {
+    if (count[e] < cap) light.emplace(load[e] / count[e], static_cast<int>(e));
+  }
+  while (extras > 0 && !light.empty()) {
+    const int e = light.top().second;
+    light.pop();
+    --extras;
+    if (++count[e] < cap) light.emplace(load[e] / count[e], e);
   }
   return count;
 }

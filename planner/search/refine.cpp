@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -221,6 +222,20 @@ void refine_top(const configs::PlanSpec& plan, const ServingLoad& load, std::vec
   for (int t = 1; t < std::max(1, jobs); ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
+}
+
+void apply_refinement(std::vector<DeploymentPlan>* ranked, int k) {
+  const auto end = ranked->begin() + static_cast<std::ptrdiff_t>(std::min(ranked->size(), static_cast<size_t>(std::max(0, k))));
+  auto group = [](const DeploymentPlan& d) { return !d.simulated.ok ? 1 : d.simulated.meets_slo ? 0 : 2; };
+  std::stable_sort(ranked->begin(), end, [&](const DeploymentPlan& a, const DeploymentPlan& b) { return group(a) < group(b); });
+  for (auto it = ranked->begin(); it != end; ++it) {
+    const SimulatedMetrics& m = it->simulated;
+    if (!m.ok) continue;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "; simulation %s the SLO (TTFT %.2f s, TPOT %.1f ms)", m.meets_slo ? "confirms" : "misses",
+                  m.ttft_p_s, m.tpot_p_s * 1e3);
+    it->why += buf;
+  }
 }
 
 std::string self_executable() {

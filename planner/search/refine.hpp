@@ -67,6 +67,11 @@ class CachedSimulator : public DeploymentSimulator {
 void refine_top(const configs::PlanSpec& plan, const ServingLoad& load, std::vector<DeploymentPlan>* ranked, int k,
                 const DeploymentSimulator& simulator, int jobs);
 
+// Re-orders the first `k` rows by what their simulation said: confirmed (meets the SLO) first, then
+// rows whose simulation failed or did not run, then rows the simulation says miss the SLO; the
+// analytical order is kept within each group. Appends the simulated figures to each row's `why`.
+void apply_refinement(std::vector<DeploymentPlan>* ranked, int k);
+
 // Path of the running executable ("" if unknown).
 std::string self_executable();
 

@@ -41,7 +41,12 @@ std::string why_row(const DeploymentPlan& d, const configs::PlanSpec& plan, bool
   const auto& slo = plan.serving.slo;
   std::string why;
   const InstanceEstimate& de = d.decode_est;
-  if (de.binding == Binding::kTpot) {
+  const auto& batches = plan.serving.space.decode_batch_per_gpu;
+  const bool at_space_edge = d.decode.batch == *std::max_element(batches.begin(), batches.end());
+  if (at_space_edge && de.latency_s < 0.95 * slo.tpot_s && de.hbm_used_bytes < 0.95 * de.hbm_usable_bytes) {
+    why = fmt("the space's largest decode batch (%.0f/GPU) binds: TPOT %.1f ms, HBM %.0f %% full", d.decode.batch,
+              de.latency_s * 1e3, 100 * de.hbm_used_bytes / de.hbm_usable_bytes);
+  } else if (de.binding == Binding::kTpot) {
     why = fmt("decode TPOT %.1f of %.0f ms binds the batch", de.latency_s * 1e3, slo.tpot_s * 1e3);
   } else {
     why = fmt("decode HBM %.0f %% full binds the batch (TPOT %.1f ms)", 100 * de.hbm_used_bytes / de.hbm_usable_bytes,

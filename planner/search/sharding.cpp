@@ -5,9 +5,7 @@
 #include <string>
 #include <thread>
 
-#ifdef MOESIM_HAVE_MPI
-#include <mpi.h>
-#endif
+#include <dlfcn.h>
 
 namespace moesim::planner::search {
 
@@ -46,37 +44,64 @@ bool launched_by_mpirun() {
   return env_int("OMPI_COMM_WORLD_SIZE") > 1 || env_int("PMI_SIZE") > 1 || env_int("PMIX_SIZE") > 1;
 }
 
-bool mpi_available() {
-#ifdef MOESIM_HAVE_MPI
-  return true;
-#else
-  return false;
-#endif
+// Open MPI, loaded at run time. libsimgrid (linked for sim/) exports its own SMPI `MPI_*`
+// symbols, so a link-time `MPI_Init` would bind to SimGrid's; dlsym on libmpi's handle cannot.
+// MPI_COMM_WORLD and MPI_DOUBLE are Open MPI's predefined objects (`&ompi_mpi_comm_world`, ...).
+struct OpenMpi {
+  void* lib = nullptr;
+  int (*init)(int*, char***) = nullptr;
+  int (*initialized)(int*) = nullptr;
+  int (*finalize)() = nullptr;
+  int (*comm_rank)(void*, int*) = nullptr;
+  int (*comm_size)(void*, int*) = nullptr;
+  int (*gatherv)(const void*, int, void*, void*, const int*, const int*, void*, int, void*) = nullptr;
+  void* comm_world = nullptr;
+  void* mpi_double = nullptr;
+  bool ok() const { return init && initialized && finalize && comm_rank && comm_size && gatherv && comm_world && mpi_double; }
+};
+
+const OpenMpi& open_mpi() {
+  static const OpenMpi api = [] {
+    OpenMpi m;
+    for (const char* name : {"libmpi.so.40", "libmpi.so"}) {
+      m.lib = dlopen(name, RTLD_NOW | RTLD_GLOBAL);
+      if (m.lib) break;
+    }
+    if (!m.lib) return m;
+    auto sym = [&](const char* n) { return dlsym(m.lib, n); };
+    m.init = reinterpret_cast<int (*)(int*, char***)>(sym("MPI_Init"));
+    m.initialized = reinterpret_cast<int (*)(int*)>(sym("MPI_Initialized"));
+    m.finalize = reinterpret_cast<int (*)()>(sym("MPI_Finalize"));
+    m.comm_rank = reinterpret_cast<int (*)(void*, int*)>(sym("MPI_Comm_rank"));
+    m.comm_size = reinterpret_cast<int (*)(void*, int*)>(sym("MPI_Comm_size"));
+    m.gatherv = reinterpret_cast<int (*)(const void*, int, void*, void*, const int*, const int*, void*, int, void*)>(
+        sym("MPI_Gatherv"));
+    m.comm_world = sym("ompi_mpi_comm_world");
+    m.mpi_double = sym("ompi_mpi_double");
+    return m;
+  }();
+  return api;
 }
+
+bool mpi_available() { return open_mpi().ok(); }
 
 Result<ShardContext> start_sharding(int jobs) {
   ShardContext ctx;
   ctx.jobs = std::max(1, jobs);
   if (!launched_by_mpirun()) return ctx;
-#ifdef MOESIM_HAVE_MPI
+  const OpenMpi& mpi = open_mpi();
+  if (!mpi.ok()) return bad_input("started by mpirun, but Open MPI's libmpi.so.40 could not be loaded (install libopenmpi3)");
   int initialized = 0;
-  MPI_Initialized(&initialized);
-  if (!initialized) MPI_Init(nullptr, nullptr);
-  MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &ctx.size);
+  mpi.initialized(&initialized);
+  if (!initialized) mpi.init(nullptr, nullptr);
+  mpi.comm_rank(mpi.comm_world, &ctx.rank);
+  mpi.comm_size(mpi.comm_world, &ctx.size);
   ctx.mpi = true;
   return ctx;
-#else
-  return bad_input("started by mpirun, but this moesim was built without MPI (install libopenmpi-dev and rebuild)");
-#endif
 }
 
 void finish_sharding(const ShardContext& ctx) {
-#ifdef MOESIM_HAVE_MPI
-  if (ctx.mpi) MPI_Finalize();
-#else
-  (void)ctx;
-#endif
+  if (ctx.mpi) open_mpi().finalize();
 }
 
 std::vector<double> evaluate_sharded(size_t n, size_t width, const std::function<void(size_t, double*)>& fn,
@@ -84,8 +109,8 @@ std::vector<double> evaluate_sharded(size_t n, size_t width, const std::function
   std::vector<size_t> mine;
   for (size_t i = static_cast<size_t>(ctx.rank); i < n; i += static_cast<size_t>(ctx.size)) mine.push_back(i);
   std::vector<double> local = evaluate_local(mine, width, fn, ctx.jobs, progress);
-  if (ctx.size == 1) return local;
-#ifdef MOESIM_HAVE_MPI
+  if (ctx.size == 1 || !ctx.mpi) return local;
+  const OpenMpi& mpi = open_mpi();
   std::vector<int> counts(static_cast<size_t>(ctx.size)), displs(static_cast<size_t>(ctx.size));
   for (int r = 0; r < ctx.size; ++r) {
     const size_t rows = n > static_cast<size_t>(r) ? (n - static_cast<size_t>(r) + ctx.size - 1) / ctx.size : 0;
@@ -93,8 +118,8 @@ std::vector<double> evaluate_sharded(size_t n, size_t width, const std::function
     displs[static_cast<size_t>(r)] = r == 0 ? 0 : displs[static_cast<size_t>(r - 1)] + counts[static_cast<size_t>(r - 1)];
   }
   std::vector<double> gathered(ctx.is_root() ? n * width : 0);
-  MPI_Gatherv(local.data(), static_cast<int>(local.size()), MPI_DOUBLE, gathered.data(), counts.data(), displs.data(),
-              MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  mpi.gatherv(local.data(), static_cast<int>(local.size()), mpi.mpi_double, gathered.data(), counts.data(),
+              displs.data(), mpi.mpi_double, 0, mpi.comm_world);
   if (!ctx.is_root()) return {};
   // Rank r's j-th row is candidate r + j * size.
   std::vector<double> table(n * width);
@@ -107,9 +132,6 @@ std::vector<double> evaluate_sharded(size_t n, size_t width, const std::function
     }
   }
   return table;
-#else
-  return local;
-#endif
 }
 
 }  // namespace moesim::planner::search

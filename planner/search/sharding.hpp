@@ -2,7 +2,8 @@
 // ranks: rank r evaluates candidates i with i % size == r, then rank 0 gathers every row. Each
 // evaluation writes a fixed number of doubles, so the gathered table is bit-identical to a
 // single-process run. MPI is used only when the process was started by mpirun (detected from the
-// environment), so a plain run never calls MPI_Init; without MPI at build time it is simply off.
+// environment), so a plain run never calls MPI_Init. Open MPI is loaded at run time (dlopen), so
+// the build needs no MPI and a machine without libmpi simply has `mpirun` support off.
 #pragma once
 
 #include <cstddef>
@@ -23,10 +24,10 @@ struct ShardContext {
 
 // True when the environment says this process is one of several mpirun ranks.
 bool launched_by_mpirun();
-// Whether this build can use MPI.
+// Whether Open MPI's library can be loaded.
 bool mpi_available();
 
-// Initialises MPI when launched by mpirun (error when mpirun is used but MPI support is not built).
+// Initialises MPI when launched by mpirun (bad input when mpirun is used but libmpi is missing).
 Result<ShardContext> start_sharding(int jobs);
 void finish_sharding(const ShardContext& ctx);
 

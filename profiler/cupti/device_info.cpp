@@ -6,6 +6,8 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <sstream>
 
@@ -93,21 +95,39 @@ Result<DeviceInfo> probe_device(int ordinal) {
   return d;
 }
 
+std::string catalog_gpu_name(const std::string& device_name) {
+  std::string name = device_name;
+  if (name.rfind("NVIDIA ", 0) == 0) name = name.substr(7);
+  name = name.substr(0, name.find(' '));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name.empty() ? "unknown" : name;
+}
+
+std::string gpu_family_of(int major, int minor) {
+  if (major == 9) return "hopper";
+  if (major == 10 || major == 12) return "blackwell";
+  if (major == 8) return minor == 9 ? "ada" : "ampere";
+  return "unknown";
+}
+
 std::map<std::string, std::string> provenance_of(const DeviceInfo& d) {
-  return {{"gpu", d.name},
+  const int sm_mhz = d.sm_clock_now_mhz > 0 ? d.sm_clock_now_mhz : d.sm_clock_khz / 1000;
+  return {{"gpu", catalog_gpu_name(d.name)},
+          {"gpu_name", d.name},
+          {"gpu_family", gpu_family_of(d.compute_major, d.compute_minor)},
           {"sm_count", std::to_string(d.sm_count)},
           {"compute_capability", std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor)},
           {"memory_bytes", std::to_string(d.memory_bytes)},
-          {"sm_clock_mhz", std::to_string(d.sm_clock_khz / 1000)},
+          {"sm_clock_mhz", std::to_string(sm_mhz)},
+          {"sm_clock_max_mhz", std::to_string(d.sm_clock_max_mhz > 0 ? d.sm_clock_max_mhz : d.sm_clock_khz / 1000)},
           {"memory_clock_mhz", std::to_string(d.memory_clock_khz / 1000)},
-          {"sm_clock_now_mhz", std::to_string(d.sm_clock_now_mhz)},
-          {"sm_clock_max_mhz", std::to_string(d.sm_clock_max_mhz)},
           {"driver", d.driver_release.empty() ? "unknown" : d.driver_release},
           {"driver_cuda_api", cuda_version_string(d.driver_version)},
           {"cuda", cuda_version_string(d.runtime_version)},
           {"cupti_api", std::to_string(d.cupti_version)},
           {"date", utc_timestamp()},
-          {"tool", "moesim " MOESIM_VERSION_STRING}};
+          {"tool", "moesim profile"},
+          {"tool_version", MOESIM_VERSION_STRING}};
 }
 
 }  // namespace moesim::profiler::cupti

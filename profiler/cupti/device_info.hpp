@@ -29,9 +29,16 @@ struct DeviceInfo {
 // CUDA error named, e.g. "no CUDA GPU: cudaGetDeviceCount returned 35 (cudaErrorInsufficientDriver)".
 Result<DeviceInfo> probe_device(int ordinal = 0);
 
-// Provenance fields for calibration files and traces: gpu, sm_count, driver, cuda, clocks, date
-// (UTC, ISO 8601) and the moesim version.
+// Provenance fields for calibration files, kernel records and traces, named as
+// traces/calibration/README.md asks: gpu (catalog name), gpu_name, gpu_family, sm_count,
+// sm_clock_mhz, memory_clock_mhz, driver, cuda, date (UTC, ISO 8601), tool, tool_version, plus a few
+// informational ones (compute capability, CUPTI API level, max SM clock).
 std::map<std::string, std::string> provenance_of(const DeviceInfo& device);
+
+// "NVIDIA H200" -> "h200"; "NVIDIA H100 80GB HBM3" -> "h100" (the catalog's naming).
+std::string catalog_gpu_name(const std::string& device_name);
+// Compute capability major.minor -> "hopper", "blackwell", "ampere", "ada" or "unknown".
+std::string gpu_family_of(int major, int minor);
 
 // "13.0" from 13000.
 std::string cuda_version_string(int version);

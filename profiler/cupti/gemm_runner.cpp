@@ -27,6 +27,7 @@ cublasStatus_t gemm_bf16(cublasHandle_t handle, const GemmShape& s, const void* 
 }
 
 Result<std::unique_ptr<Fp8BlockGemm>> Fp8BlockGemm::plan(cublasLtHandle_t handle, int64_t m, int64_t n, int64_t k,
+                                                         const float* a_scales, const float* w_scales,
                                                          size_t workspace_bytes) {
   std::unique_ptr<Fp8BlockGemm> g(new Fp8BlockGemm());
   g->handle_ = handle;
@@ -40,10 +41,9 @@ Result<std::unique_ptr<Fp8BlockGemm>> Fp8BlockGemm::plan(cublasLtHandle_t handle
   blas().lt_desc_set(g->desc_, CUBLASLT_MATMUL_DESC_TRANSB, &op_n, sizeof(op_n));
   blas().lt_desc_set(g->desc_, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &w_mode, sizeof(w_mode));
   blas().lt_desc_set(g->desc_, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &a_mode, sizeof(a_mode));
-  // Placeholder scale pointers so the heuristic sees a scaled problem; run() sets the real ones.
-  const void* none = nullptr;
-  blas().lt_desc_set(g->desc_, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &none, sizeof(none));
-  blas().lt_desc_set(g->desc_, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &none, sizeof(none));
+  // The heuristic sees the scaled problem with real pointers; run() sets each group's own.
+  blas().lt_desc_set(g->desc_, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &w_scales, sizeof(w_scales));
+  blas().lt_desc_set(g->desc_, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &a_scales, sizeof(a_scales));
   if ((st = blas().lt_layout_create(&g->w_layout_, CUDA_R_8F_E4M3, k, n, k)) != CUBLAS_STATUS_SUCCESS ||
       (st = blas().lt_layout_create(&g->a_layout_, CUDA_R_8F_E4M3, k, m, k)) != CUBLAS_STATUS_SUCCESS ||
       (st = blas().lt_layout_create(&g->c_layout_, CUDA_R_16BF, n, m, n)) != CUBLAS_STATUS_SUCCESS) {

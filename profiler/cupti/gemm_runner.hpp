@@ -29,7 +29,9 @@ cublasStatus_t gemm_bf16(cublasHandle_t handle, const GemmShape& shape, const vo
 class Fp8BlockGemm {
  public:
   // Unsupported (no heuristic result, or a cuBLASLt error) comes back as kInfeasible with the status.
+  // `a_scales`/`w_scales` are representative scale buffers: the heuristic sees real, aligned pointers.
   static Result<std::unique_ptr<Fp8BlockGemm>> plan(cublasLtHandle_t handle, int64_t m, int64_t n, int64_t k,
+                                                    const float* a_scales, const float* w_scales,
                                                     size_t workspace_bytes);
   ~Fp8BlockGemm();
   Fp8BlockGemm(const Fp8BlockGemm&) = delete;

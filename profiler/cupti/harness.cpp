@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <set>
 
 #include "profiler/cupti/cupti_session.hpp"
+#include "profiler/cupti/harness_report.hpp"
 
 #ifdef MOESIM_CUPTI_HAVE_KERNELS
 #include "profiler/cupti/blas_api.hpp"
@@ -139,8 +141,18 @@ Result<int> launches_per_rep(HarnessCase& c, GpuContext& ctx, int warmup) {
   return static_cast<int>(std::clamp(std::ceil(kMinRepetitionNs / ns), 1.0, double(kMaxLaunchesPerRep)));
 }
 
+// Tags on every record of a case: its own (shape, variant), what it is, and, for ops the cost model
+// calibrates, op_kind + dtype + the calibration shape keys (traces/calibration/README.md, route B).
+std::map<std::string, std::string> record_tags(const HarnessCase& c, const CaseResult& result) {
+  std::map<std::string, std::string> tags = c.tags();
+  tags["op"] = c.op().name;
+  tags["family"] = c.family();
+  for (auto& [key, value] : calibration_tags(result)) tags[key] = value;
+  return tags;
+}
+
 // Times `reps` repetitions (each `inner` back-to-back launches); fills the timing fields of `out`
-// (per launch) and appends the tagged records.
+// (per launch) and appends the records of each repetition's first launch.
 Status time_case(HarnessCase& c, GpuContext& ctx, CuptiSession& session, const HarnessSpec& spec, int reps,
                  CaseResult* out, std::vector<traces::KernelRecord>* records) {
   Result<int> sized = launches_per_rep(c, ctx, spec.warmup);
@@ -152,20 +164,26 @@ Status time_case(HarnessCase& c, GpuContext& ctx, CuptiSession& session, const H
   for (cudaEvent_t& e : events) {
     if (Status s = cuda_check(cudaEventCreate(&e), "cudaEventCreate"); !s.ok()) return s;
   }
+  const std::map<std::string, std::string> tags = record_tags(c, *out);
   std::map<std::string, int> rep_of_id;
+  std::set<std::string> kept_ids;  // the first launch of each repetition: what goes into `records`
   Status launched;
   // Launch all repetitions without synchronising, so the GPU queue stays full and the events sit
-  // right next to the kernels (host launch gaps would otherwise show up in the event times).
+  // right next to the kernels (host launch gaps would otherwise show up in the event times). Each
+  // launch gets its own id and "rep" tag: `moesim calibrate` sums a launch's kernels by that tag.
   for (int rep = 0; rep < reps && launched.ok(); ++rep) {
-    std::map<std::string, std::string> tags = c.tags();
-    tags["op"] = c.op().name, tags["family"] = c.family(), tags["rep"] = std::to_string(rep);
-    const uint64_t id = session.registry().register_tags(std::move(tags));
-    rep_of_id[std::to_string(id)] = rep;
-    if (Status s = session.push_range(id); !s.ok()) { launched = s; break; }
     cudaEventRecord(events[2 * rep], ctx.stream);
-    for (int i = 0; i < inner && launched.ok(); ++i) launched = c.launch(ctx);
+    for (int i = 0; i < inner && launched.ok(); ++i) {
+      std::map<std::string, std::string> launch_tags = tags;
+      launch_tags["rep"] = std::to_string(rep * inner + i);
+      const uint64_t id = session.registry().register_tags(std::move(launch_tags));
+      rep_of_id[std::to_string(id)] = rep;
+      if (i == 0) kept_ids.insert(std::to_string(id));
+      launched = session.push_range(id);
+      if (launched.ok()) launched = c.launch(ctx);
+      if (Status s = session.pop_range(); !s.ok() && launched.ok()) launched = s;
+    }
     cudaEventRecord(events[2 * rep + 1], ctx.stream);
-    if (Status s = session.pop_range(); !s.ok() && launched.ok()) launched = s;
   }
   Status synced = cuda_check(cudaStreamSynchronize(ctx.stream), "synchronize after timing");
   std::vector<double> event_ns;
@@ -189,8 +207,10 @@ Status time_case(HarnessCase& c, GpuContext& ctx, CuptiSession& session, const H
       first[rep] = std::min(first[rep], r.start_ns), last[rep] = std::max(last[rep], r.end_ns);
       busy[rep] += r.duration_ns(), ++count[rep];
       busy_by_name[r.name] += r.duration_ns();
+      // One launch per repetition is enough for traces and `moesim calibrate`; all of them would
+      // be ~10^6 records (and hundreds of MB of JSON) over a full sweep.
+      if (kept_ids.count(it->first)) records->push_back(std::move(r));
     }
-    records->push_back(std::move(r));
   }
   for (const auto& [name, ns] : busy_by_name) {
     if (out->dominant_kernel.empty() || ns > busy_by_name[out->dominant_kernel]) out->dominant_kernel = name;

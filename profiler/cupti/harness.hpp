@@ -40,7 +40,7 @@ struct CaseResult {
   // Times are per launch of the op: a repetition runs `launches_per_rep` launches back to back
   // (enough for ~200 us) and its times are divided by that count.
   int launches_per_rep = 1;
-  int kernels_per_launch = 0;       // activities CUPTI saw per launch (kernels + memcpy/memset)
+  int kernels_per_launch = 0;    // activities CUPTI saw per launch (kernels + memcpy/memset)
   double cupti_span_ns = 0;      // median over repetitions: first activity start .. last end
   double cupti_busy_ns = 0;      // median over repetitions: sum of activity durations
   double cupti_spread_ns = 0;    // half the 10th..90th percentile range of the busy times
@@ -55,7 +55,7 @@ struct HarnessResult {
   std::vector<CaseResult> cases;
   int repetitions = 0;
   ActivityStats stats;                       // summed over the run; dropped_records must be 0
-  std::vector<traces::KernelRecord> records; // every captured activity, tagged
+  std::vector<traces::KernelRecord> records; // the first launch of every timed repetition, tagged
 };
 
 // Family names with a one-line description each.

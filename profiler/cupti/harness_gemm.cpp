@@ -58,7 +58,7 @@ class GemmCase : public HarnessCase {
                               {&ws_, g * (n / 128) * (k / 128) * 4}}) {
       if (Status s = buf->allocate(static_cast<size_t>(bytes)); !s.ok()) return s;
     }
-    auto plan = Fp8BlockGemm::plan(ctx.blas_lt, m, n, k, ctx.workspace_bytes);
+    auto plan = Fp8BlockGemm::plan(ctx.blas_lt, m, n, k, as_.as<float>(), ws_.as<float>(), ctx.workspace_bytes);
     if (!plan.ok()) return plan.errors();
     fp8_ = std::move(plan).value();
     return quantize(ctx);

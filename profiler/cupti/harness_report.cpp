@@ -14,8 +14,7 @@ using models::OpKind;
 
 constexpr double kAgreementTolerance = 0.03;
 
-// Calibration shape keys of the op a case measured (see traces::calibration_shape_keys).
-std::map<std::string, int64_t> calibration_shape(const models::Op& op) {
+std::map<std::string, int64_t> shape_keys(const models::Op& op) {
   const models::OpShape& s = op.shape;
   switch (op.kind) {
     case OpKind::kGemm: return {{"m", s.m}, {"n", s.n}, {"k", s.k}};
@@ -37,6 +36,19 @@ std::string format_double(double value, const char* format) {
 }
 
 }  // namespace
+
+std::map<std::string, int64_t> calibration_shape_of(const CaseResult& c) {
+  if (c.family == "copy") return {};  // bytes moved, not elements of an elementwise op
+  return shape_keys(c.op);
+}
+
+std::map<std::string, std::string> calibration_tags(const CaseResult& c) {
+  std::map<std::string, std::string> tags = {{"dtype", std::string(models::to_string(c.op.dtype))}};
+  const std::map<std::string, int64_t> shape = calibration_shape_of(c);
+  if (!shape.empty()) tags["op_kind"] = models::op_kind_name(c.op.kind);
+  for (const auto& [key, value] : shape) tags[key] = std::to_string(value);
+  return tags;
+}
 
 HarnessSummary summarize(const HarnessResult& result) {
   HarnessSummary s;
@@ -63,21 +75,6 @@ HarnessSummary summarize(const HarnessResult& result) {
   return s;
 }
 
-std::string catalog_gpu_name(const std::string& device_name) {
-  std::string name = device_name;
-  if (name.rfind("NVIDIA ", 0) == 0) name = name.substr(7);
-  name = name.substr(0, name.find(' '));
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name.empty() ? "unknown" : name;
-}
-
-std::string gpu_family_of(int major, int minor) {
-  if (major == 9) return "hopper";
-  if (major == 10 || major == 12) return "blackwell";
-  if (major == 8) return minor == 9 ? "ada" : "ampere";
-  return "unknown";
-}
-
 traces::CalibrationTable to_calibration_table(const HarnessResult& result, const std::string& gpu) {
   traces::CalibrationTable table;
   const DeviceInfo& d = result.device;
@@ -88,10 +85,10 @@ traces::CalibrationTable to_calibration_table(const HarnessResult& result, const
   p.sm_count = d.sm_count;
   p.sm_clock_mhz = d.sm_clock_now_mhz > 0 ? d.sm_clock_now_mhz : d.sm_clock_khz / 1000.0;
   p.memory_clock_mhz = d.memory_clock_khz / 1000.0;
-  p.driver = d.driver_release.empty() ? cuda_version_string(d.driver_version) : d.driver_release;
+  p.driver = d.driver_release.empty() ? "unknown" : d.driver_release;
   p.cuda = cuda_version_string(d.runtime_version);
   p.tool = "moesim profile";
-  p.tool_version = result.provenance.count("tool") ? result.provenance.at("tool") : "";
+  p.tool_version = result.provenance.count("tool_version") ? result.provenance.at("tool_version") : "";
   p.date = result.provenance.count("date") ? result.provenance.at("date") : utc_timestamp();
   const HarnessSummary s = summarize(result);
   p.notes = "CUPTI kernel busy time per op (median of " + std::to_string(result.repetitions) +
@@ -102,8 +99,8 @@ traces::CalibrationTable to_calibration_table(const HarnessResult& result, const
             format_double(s.copy_peak_bytes_per_s / 1e12, "%.2f") +
             " TB/s (read + write); attention composed from cuBLAS GEMMs + softmax (an upper bound on fused kernels)";
   for (const CaseResult& c : result.cases) {
-    std::map<std::string, int64_t> shape = calibration_shape(c.op);
-    if (c.status != "ok" || shape.empty() || c.family == "copy" || c.cupti_busy_ns <= 0) continue;
+    std::map<std::string, int64_t> shape = calibration_shape_of(c);
+    if (c.status != "ok" || shape.empty() || c.cupti_busy_ns <= 0) continue;
     traces::CalibrationEntry e;
     e.op = c.op.kind;
     e.dtype = c.op.dtype;

@@ -21,10 +21,13 @@ struct HarnessSummary {
 
 HarnessSummary summarize(const HarnessResult& result);
 
-// "NVIDIA H200" -> "h200"; "NVIDIA H100 80GB HBM3" -> "h100" (the catalog's naming).
-std::string catalog_gpu_name(const std::string& device_name);
-// Compute capability major.minor -> "hopper", "blackwell", "ampere", "ada" or "unknown".
-std::string gpu_family_of(int major, int minor);
+// The calibration shape keys (traces::calibration_shape_keys) of the op a case measured; empty for
+// op kinds that cannot be calibrated (router) and for copies.
+std::map<std::string, int64_t> calibration_shape_of(const CaseResult& c);
+
+// The tags that let `moesim calibrate` use a case's kernel records: dtype always; op_kind and the
+// shape keys (as decimal strings) when calibration_shape_of is not empty.
+std::map<std::string, std::string> calibration_tags(const CaseResult& c);
 
 // One entry per "ok" case whose op kind has calibration shape keys (router and copies are reported
 // in the summary and the notes, not as entries). `gpu` overrides the catalog name when non-empty.

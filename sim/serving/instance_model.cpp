@@ -58,6 +58,45 @@ std::vector<double> bucket_points(double max_tokens) {
   return p;
 }
 
+// What one instance's SimGrid child measures.
+struct CommProbe {
+  Role role;
+  double dispatch_bytes, combine_bytes;  // per token
+  std::vector<double> points;            // tokens per GPU
+};
+
+// Dispatch and combine seconds at each point, then a 1 MB and a 257 MB point-to-point send between
+// nodes (the KV-transfer probe), from a SimGrid run of the instance's platform in a child process.
+Result<std::vector<double>> simulate_comm(const models::ClusterSpec& cluster, const EpTrafficPerToken& traffic,
+                                          const CommProbe& probe) {
+  const NetworkCalibration cal = embedded_network_calibration(cluster.gpu_name);
+  return run_isolated([&] {
+    init_engine();
+    const HostList hosts = build_platform(cluster, cal, cluster.nodes, nullptr);
+    const double dbytes = probe.dispatch_bytes, cbytes = probe.combine_bytes;
+    std::vector<double> out;
+    for (double tok : probe.points) {
+      if (probe.role == Role::kDecode) {  // low-latency kernels: each token straight to each target GPU over RDMA
+        std::vector<double> m = traffic.direct_pairs;
+        for (size_t i = 0; i < m.size(); ++i) m[i] *= tok * dbytes;
+        for (size_t i = 0; i < hosts.size(); ++i) m[i * hosts.size() + i] = 0;
+        out.push_back(run_transfer_matrix(hosts, m) + cal.collective_latency_s);
+        for (double& x : m) x *= cbytes / dbytes;
+        out.push_back(run_transfer_matrix(hosts, transpose(m, static_cast<int>(hosts.size()))) + cal.collective_latency_s);
+      } else {  // normal kernels: RDMA once per target node, then NVLink forwarding
+        const TokenTraffic t = scale_traffic(traffic.normal, tok);
+        out.push_back(all_to_all_time(hosts, t, dbytes, false, cal));
+        out.push_back(all_to_all_time(hosts, t, cbytes, true, cal));
+      }
+    }
+    const size_t other = hosts.size() > static_cast<size_t>(cluster.gpus_per_node) ? static_cast<size_t>(cluster.gpus_per_node)
+                                                                                   : hosts.size() - 1;
+    out.push_back(point_to_point_time(hosts[0], hosts[other], 1e6, cal));
+    out.push_back(point_to_point_time(hosts[0], hosts[other], 257e6, cal));
+    return out;
+  });
+}
+
 }  // namespace
 
 const char* role_name(Role role) { return role == Role::kPrefill ? "prefill" : "decode"; }
@@ -128,39 +167,12 @@ Result<InstanceModel> InstanceModel::build(const configs::ServingScenarioSpec& s
   im.traffic_ = route_per_token(s.model.moe, pop.value(), p2l, im.gpus_, spec.cluster.gpus_per_node, 256, s.seed);
 
   // All-to-all times from SimGrid (one child process: one Engine per process).
-  const NetworkCalibration cal = embedded_network_calibration(spec.cluster.gpu_name);
-  const double dbytes = token_bytes(s.dispatch_dtype, s.model.hidden_size);
-  const double cbytes = token_bytes(s.combine_dtype, s.model.hidden_size);
-  const double max_tokens = role == Role::kPrefill
-                                ? static_cast<double>(spec.token_budget_per_gpu)
-                                : 4096.0 * static_cast<double>(1 + s.mtp.draft_tokens);
+  const double max_tokens = role == Role::kPrefill ? static_cast<double>(spec.token_budget_per_gpu)
+                                                   : 4096.0 * static_cast<double>(1 + s.mtp.draft_tokens);
   const std::vector<double> points = bucket_points(max_tokens);
-  const models::ClusterSpec cluster = spec.cluster;
-  const EpTrafficPerToken traffic = im.traffic_;
-  Result<std::vector<double>> times = run_isolated([&] {
-    init_engine();
-    const HostList hosts = build_platform(cluster, cal, cluster.nodes, nullptr);
-    std::vector<double> out;
-    for (double tok : points) {
-      if (role == Role::kDecode) {  // low-latency kernels: each token straight to each target GPU over RDMA
-        std::vector<double> m = traffic.direct_pairs;
-        for (size_t i = 0; i < m.size(); ++i) m[i] *= tok * dbytes;
-        for (size_t i = 0; i < hosts.size(); ++i) m[i * hosts.size() + i] = 0;
-        out.push_back(run_transfer_matrix(hosts, m) + cal.collective_latency_s);
-        for (double& x : m) x *= cbytes / dbytes;
-        out.push_back(run_transfer_matrix(hosts, transpose(m, static_cast<int>(hosts.size()))) + cal.collective_latency_s);
-      } else {  // normal kernels: RDMA once per target node, then NVLink forwarding
-        const TokenTraffic t = scale_traffic(traffic.normal, tok);
-        out.push_back(all_to_all_time(hosts, t, dbytes, false, cal));
-        out.push_back(all_to_all_time(hosts, t, cbytes, true, cal));
-      }
-    }
-    // KV-cache transfer probe: GPU 0 to the same-index GPU of another node (or a neighbour).
-    simgrid::s4u::Host* dst = hosts.size() > static_cast<size_t>(cluster.gpus_per_node) ? hosts[cluster.gpus_per_node] : hosts.back();
-    out.push_back(point_to_point_time(hosts[0], dst, 1e6, cal));
-    out.push_back(point_to_point_time(hosts[0], dst, 257e6, cal));
-    return out;
-  });
+  const CommProbe probe{role, token_bytes(s.dispatch_dtype, s.model.hidden_size),
+                        token_bytes(s.combine_dtype, s.model.hidden_size), points};
+  Result<std::vector<double>> times = simulate_comm(spec.cluster, im.traffic_, probe);
   if (!times.ok()) return times.errors();
   const std::vector<double>& v = times.value();
   im.comm_.tokens = points;

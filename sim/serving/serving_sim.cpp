@@ -83,6 +83,66 @@ double prefill_capacity(const InstanceModel& pre, int64_t budget_per_gpu, int tp
   return pre.attention_groups() * f.seqs * f.per_seq / fresh / pre.prefill_step_s(f.seqs, f.per_seq, f.context);
 }
 
+// Fills the loop's limits and the operating point: the decode request limit (given, or the largest
+// meeting the TPOT SLO), each stage's capacity, the prefill instance count and the arrival rate.
+void resolve_operating_point(const configs::ServingScenarioSpec& s, const InstanceModel& pre, const InstanceModel& dec,
+                             const Means& m, LoopConfig* out, ServingResult* res) {
+  LoopConfig& cfg = *out;
+  ServingResult& r = *res;
+  const int tp_dec = static_cast<int>(s.decode.attention == configs::AttentionParallel::kTp ? s.decode.attention_tp : 1);
+  const int tp_pre = static_cast<int>(s.prefill.attention == configs::AttentionParallel::kTp ? s.prefill.attention_tp : 1);
+
+  cfg.disaggregated = s.disaggregated;
+  cfg.prefill = &pre;
+  cfg.decode = &dec;
+  cfg.kv_capacity_per_group = dec.memory().kv_capacity_tokens;
+  cfg.prefill_budget_tokens = s.prefill.token_budget_per_gpu * pre.gpus();
+  cfg.draft_tokens = s.mtp.draft_tokens;
+  cfg.acceptance_rate = s.mtp.acceptance_rate;
+  cfg.seed = s.seed;
+  const double tps = tokens_per_step(s.mtp);
+  const double ctx = m.input + m.output / 2;
+  const int64_t kv_limit = static_cast<int64_t>(cfg.kv_capacity_per_group / std::max(1.0, m.input + m.output));
+  cfg.max_requests_per_group = s.decode.max_requests_per_gpu > 0
+                                   ? s.decode.max_requests_per_gpu * tp_dec
+                                   : auto_decode_limit(dec, ctx, kv_limit, tps, s.slo.tpot_s);
+  const int64_t b = std::max<int64_t>(1, std::min(cfg.max_requests_per_group, kv_limit));
+  r.decode_capacity_rps = dec.attention_groups() * static_cast<double>(b) * tps /
+                          dec.decode_step_s(b, ctx) / std::max(1.0, m.output - 1);
+  r.prefill_capacity_rps = prefill_capacity(pre, s.prefill.token_budget_per_gpu, tp_pre, m);
+  const FullBatch fb = full_batch(s.prefill.token_budget_per_gpu, tp_pre, m);
+  r.prefill_full_step = pre.prefill_breakdown(fb.seqs, fb.per_seq, fb.context);
+  r.decode_limit_step = dec.decode_breakdown(b, ctx);
+  cfg.decode_instances = static_cast<int>(std::max<int64_t>(1, s.decode.instances));
+  cfg.prefill_instances = static_cast<int>(
+      s.prefill.instances > 0 ? s.prefill.instances
+                              : std::max<int64_t>(1, std::llround(cfg.decode_instances * r.decode_capacity_rps / r.prefill_capacity_rps)));
+  double capacity = s.disaggregated ? std::min(cfg.prefill_instances * r.prefill_capacity_rps, cfg.decode_instances * r.decode_capacity_rps)
+                                    : cfg.decode_instances / (1 / r.prefill_capacity_rps + 1 / r.decode_capacity_rps);
+  r.arrival_rate_per_s = s.workload.rate_per_s > 0 ? s.workload.rate_per_s : s.workload.load * capacity;
+  r.mean_input_tokens = m.input;
+  r.mean_output_tokens = m.output;
+}
+
+void describe_instances(const configs::ServingScenarioSpec& s, const LoopConfig& cfg, const InstanceModel& pre,
+                        const InstanceModel& dec, ServingResult* res) {
+  ServingResult& r = *res;
+  const int tp_dec = static_cast<int>(s.decode.attention == configs::AttentionParallel::kTp ? s.decode.attention_tp : 1);
+  r.prefill_instances = s.disaggregated ? cfg.prefill_instances : 0;
+  r.decode_instances = cfg.decode_instances;
+  r.prefill_nodes_per_instance = pre.nodes();
+  r.decode_nodes_per_instance = dec.nodes();
+  r.prefill_gpus_per_instance = pre.gpus();
+  r.decode_gpus_per_instance = dec.gpus();
+  r.decode_max_requests_per_gpu = cfg.max_requests_per_group / tp_dec;
+  r.prefill_memory = pre.memory();
+  r.decode_memory = dec.memory();
+  r.prefill_comm = pre.comm();
+  r.decode_comm = dec.comm();
+  r.prefill_max_over_mean_expert_rows = pre.max_over_mean_expert_rows();
+  r.decode_max_over_mean_expert_rows = dec.max_over_mean_expert_rows();
+}
+
 void window_metrics(const configs::ServingScenarioSpec& s, const LoopConfig& cfg, const ServingLoop& loop,
                     const std::vector<RequestRecord>& reqs, ServingResult* r);
 
@@ -109,40 +169,9 @@ Result<ServingResult> simulate_serving(const configs::ServingScenarioSpec& scena
   Result<InstanceModel> dec = InstanceModel::build(s, Role::kDecode, cost);
   if (!dec.ok()) return dec.errors();
 
-  const Means m = means_of(s, replay ? &trace : nullptr);
-  const int tp_dec = static_cast<int>(s.decode.attention == configs::AttentionParallel::kTp ? s.decode.attention_tp : 1);
-  const int tp_pre = static_cast<int>(s.prefill.attention == configs::AttentionParallel::kTp ? s.prefill.attention_tp : 1);
-
   ServingResult r;
   LoopConfig cfg;
-  cfg.disaggregated = s.disaggregated;
-  cfg.prefill = &pre.value();
-  cfg.decode = &dec.value();
-  cfg.kv_capacity_per_group = dec.value().memory().kv_capacity_tokens;
-  cfg.prefill_budget_tokens = s.prefill.token_budget_per_gpu * pre.value().gpus();
-  cfg.draft_tokens = s.mtp.draft_tokens;
-  cfg.acceptance_rate = s.mtp.acceptance_rate;
-  cfg.seed = s.seed;
-  const double tps = tokens_per_step(s.mtp);
-  const double ctx = m.input + m.output / 2;
-  const int64_t kv_limit = static_cast<int64_t>(cfg.kv_capacity_per_group / std::max(1.0, m.input + m.output));
-  cfg.max_requests_per_group = s.decode.max_requests_per_gpu > 0
-                                   ? s.decode.max_requests_per_gpu * tp_dec
-                                   : auto_decode_limit(dec.value(), ctx, kv_limit, tps, s.slo.tpot_s);
-  const int64_t b = std::max<int64_t>(1, std::min(cfg.max_requests_per_group, kv_limit));
-  r.decode_capacity_rps = dec.value().attention_groups() * static_cast<double>(b) * tps /
-                          dec.value().decode_step_s(b, ctx) / std::max(1.0, m.output - 1);
-  r.prefill_capacity_rps = prefill_capacity(pre.value(), s.prefill.token_budget_per_gpu, tp_pre, m);
-  const FullBatch fb = full_batch(s.prefill.token_budget_per_gpu, tp_pre, m);
-  r.prefill_full_step = pre.value().prefill_breakdown(fb.seqs, fb.per_seq, fb.context);
-  r.decode_limit_step = dec.value().decode_breakdown(b, ctx);
-  cfg.decode_instances = static_cast<int>(std::max<int64_t>(1, s.decode.instances));
-  cfg.prefill_instances = static_cast<int>(
-      s.prefill.instances > 0 ? s.prefill.instances
-                              : std::max<int64_t>(1, std::llround(cfg.decode_instances * r.decode_capacity_rps / r.prefill_capacity_rps)));
-  double capacity = s.disaggregated ? std::min(cfg.prefill_instances * r.prefill_capacity_rps, cfg.decode_instances * r.decode_capacity_rps)
-                                    : cfg.decode_instances / (1 / r.prefill_capacity_rps + 1 / r.decode_capacity_rps);
-  r.arrival_rate_per_s = s.workload.rate_per_s > 0 ? s.workload.rate_per_s : s.workload.load * capacity;
+  resolve_operating_point(s, pre.value(), dec.value(), means_of(s, replay ? &trace : nullptr), &cfg, &r);
 
   std::vector<RequestRecord> reqs = replay ? trace : generate_requests(s.workload, r.arrival_rate_per_s, s.seed);
   for (size_t i = 0; i < reqs.size(); ++i) {
@@ -155,21 +184,7 @@ Result<ServingResult> simulate_serving(const configs::ServingScenarioSpec& scena
   ServingLoop loop(cfg, reqs);
   loop.run(options);
 
-  r.prefill_instances = s.disaggregated ? cfg.prefill_instances : 0;
-  r.decode_instances = cfg.decode_instances;
-  r.prefill_nodes_per_instance = pre.value().nodes();
-  r.decode_nodes_per_instance = dec.value().nodes();
-  r.prefill_gpus_per_instance = pre.value().gpus();
-  r.decode_gpus_per_instance = dec.value().gpus();
-  r.decode_max_requests_per_gpu = cfg.max_requests_per_group / tp_dec;
-  r.mean_input_tokens = m.input;
-  r.mean_output_tokens = m.output;
-  r.prefill_memory = pre.value().memory();
-  r.decode_memory = dec.value().memory();
-  r.prefill_comm = pre.value().comm();
-  r.decode_comm = dec.value().comm();
-  r.prefill_max_over_mean_expert_rows = pre.value().max_over_mean_expert_rows();
-  r.decode_max_over_mean_expert_rows = dec.value().max_over_mean_expert_rows();
+  describe_instances(s, cfg, pre.value(), dec.value(), &r);
   r.kv_utilization_peak = loop.kv_peak_fraction();
   window_metrics(s, cfg, loop, reqs, &r);
   if (options.record_iterations) {
@@ -275,10 +290,14 @@ void window_metrics(const configs::ServingScenarioSpec& s, const LoopConfig& cfg
 
 std::string iterations_chrome_trace(const ServingResult& result) {
   nlohmann::json events = nlohmann::json::array();
+  for (int role : {0, 1}) {  // process names: pid 0 = prefill instances, pid 1 = decode instances
+    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", role},
+                      {"args", {{"name", role == 0 ? "prefill instances" : "decode instances"}}}});
+  }
   for (const IterationEvent& e : result.iterations) {
     events.push_back({{"name", e.role == 0 ? "prefill" : "decode"},
                       {"ph", "X"},
-                      {"pid", e.role == 0 ? "prefill" : "decode"},
+                      {"pid", e.role},
                       {"tid", e.instance},
                       {"ts", e.start_s * 1e6},
                       {"dur", e.duration_s * 1e6},

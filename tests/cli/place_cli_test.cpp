@@ -122,6 +122,13 @@ TEST(PlaceCli, BadInputsGetOneClearLine) {
   expect_bad_input("--synthetic zipf:abc", "--synthetic=zipf:abc is invalid");
   expect_bad_input("--loads " + csv + " --synthetic zipf:1", "--loads and --synthetic are exclusive");
   expect_bad_input("--max-moves 3", "--max-moves needs --previous");
+  expect_bad_input("--layers 0", "--layers and --experts must be positive integers");
+  expect_bad_input("--token-bytes 0", "--token-bytes=0 is invalid (expected > 0)");
+  expect_bad_input("--load-slack -1", "--load-slack=-1.000 is invalid (expected >= 0)");
+  expect_bad_input("--expert-bytes -5", "--expert-bytes=-5 is invalid (expected >= 0)");
+  const RunResult unknown = run_moesim("place --layers 1 --experts 16 --replicas 16 --groups 1 --nodes 1 --gpus 1 --model nosuchmodel");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("nosuchmodel"), std::string::npos) << unknown.err;
   expect_bad_input("--loads " + csv + kVectorShape + " --previous /nonexistent/p.json", "/nonexistent/p.json: cannot open file");
   const std::string wrong = write_temp_file("wrong.json", R"({"physical_to_logical_map": [[0, 1]]})");
   expect_bad_input("--loads " + csv + kVectorShape + " --previous " + wrong, wrong + ": physical_to_logical_map has 1 layers, expected 2");

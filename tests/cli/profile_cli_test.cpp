@@ -47,7 +47,7 @@ TEST(ProfileCli, UnknownOpFamilyIsBadInput) {
 TEST(ProfileCli, HelpListsTheFlags) {
   const RunResult r = run_moesim("profile --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* flag : {"--ops", "--quick", "--out", "--json", "--trace", "--report"}) {
+  for (const char* flag : {"--ops", "--quick", "--out", "--json", "--trace", "--report", "--records"}) {
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   }
 }

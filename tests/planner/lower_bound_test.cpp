@@ -2,7 +2,9 @@
 // exact optimum of small two-slot instances found by enumerating every replication.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <random>
 #include <numeric>
 
 #include "planner/balanced.hpp"
@@ -41,6 +43,26 @@ TEST(LowerBound, SlotCountingProvesWhatTheMeanCannot) {
   EXPECT_GT(bound, 14.5);
   EXPECT_LE(bound, 15.0);
   EXPECT_DOUBLE_EQ(optimal_pairing_max(w, {2, 1, 1, 1, 1}), 15.0);
+}
+
+TEST(LowerBound, RunWisePairingMatchesTheFlatDefinition) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 200; ++trial) {
+    const int experts = 1 + static_cast<int>(rng() % 12);
+    std::vector<double> w(experts);
+    std::vector<int> count(experts);
+    std::vector<double> flat;
+    for (int e = 0; e < experts; ++e) {
+      w[e] = static_cast<double>(rng() % 50);  // small integers: many ties between runs
+      count[e] = 1 + static_cast<int>(rng() % 4);
+      flat.insert(flat.end(), count[e], w[e] / count[e]);
+    }
+    if (flat.size() % 2) continue;
+    std::sort(flat.rbegin(), flat.rend());
+    double expected = 0;
+    for (size_t i = 0; i < flat.size() / 2; ++i) expected = std::max(expected, flat[i] + flat[flat.size() - 1 - i]);
+    EXPECT_DOUBLE_EQ(optimal_pairing_max(w, count), expected) << trial;
+  }
 }
 
 // Exact min over replications of the optimal pairing, by enumerating every way to place the extras.

@@ -44,11 +44,7 @@ std::string write_yaml(const std::string& name, const std::string& text) {
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
-std::string light() {
-  std::string y = testing::edit(testing::t2_yaml(), "mean: 4254, cv: 0.5", "mean: 1024, cv: 0.5");
-  y = testing::edit(y, "rate_per_s: 0 ", "rate_per_s: 100 ");
-  return testing::edit(y, "mean: 1175, cv: 0.5", "mean: 32, cv: 0.5");
-}
+std::string light() { return testing::light_yaml(); }
 
 TEST(ServeCli, JsonHasTheContractKeys) {
   if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";

@@ -82,5 +82,11 @@ TEST(ServingScenario, ThreeMicroBatchesRejected) {
   EXPECT_NE(first_error(parse_serving_scenario(y, "s.yaml")).find("expected 1 or 2"), std::string::npos);
 }
 
+TEST(ServingScenario, MtpNeedsAModelWithMtp) {
+  const std::string y = edit(t2_yaml(), "model: deepseek-v3", "model: deepseek-v2-lite");
+  EXPECT_NE(first_error(parse_serving_scenario(y, "s.yaml")).find("draft_tokens=1 but model deepseek-v2-lite has no multi-token-prediction module"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace moesim::configs

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "profiler/calibration_fit.hpp"
 #include "profiler/cupti/harness_report.hpp"
 #include "traces/calibration_table.hpp"
 
@@ -133,6 +134,40 @@ TEST(HarnessReport, ReportJsonListsEveryCase) {
   EXPECT_EQ(doc["summary"]["within_3_percent"], 6);
   EXPECT_EQ(doc["capture"]["dropped_records"], 0);
   EXPECT_EQ(doc["cases"][7]["status"], "check_failed");
+}
+
+TEST(HarnessReport, RecordTagsAreWhatMoesimCalibrateFits) {
+  // Route B of traces/calibration/README.md: records tagged like the harness tags them, two kernels
+  // per launch, three launches; `calibrate` must find every calibratable case and sum per launch.
+  const HarnessResult r = sample_result();
+  traces::KernelRecordSet set;
+  set.provenance = r.provenance;
+  int64_t t = 1000;
+  size_t calibratable = 0;
+  for (const CaseResult& c : r.cases) {
+    if (c.status != "ok") continue;
+    const auto tags = calibration_tags(c);
+    EXPECT_EQ(tags.at("dtype"), std::string(models::to_string(c.op.dtype)));
+    calibratable += tags.count("op_kind");
+    for (int launch = 0; launch < 3; ++launch) {
+      for (int kernel = 0; kernel < 2; ++kernel) {
+        traces::KernelRecord k;
+        k.name = "k" + std::to_string(kernel);
+        k.start_ns = t, k.end_ns = t + 500, t += 1000;
+        k.tags = tags;
+        k.tags["rep"] = std::to_string(launch);
+        set.records.push_back(k);
+      }
+    }
+  }
+  EXPECT_EQ(calibratable, 5u);  // router and copy carry no op_kind
+  auto fit = profiler::calibration_from_records({{"profile.records.json", set}}, {});
+  ASSERT_TRUE(fit.ok()) << fit.errors()[0].message;
+  ASSERT_EQ(fit.value().table.entries.size(), 5u);
+  for (const auto& e : fit.value().table.entries) {
+    EXPECT_DOUBLE_EQ(e.median_us, 1.0);  // two 0.5 us kernels per launch
+    EXPECT_EQ(e.repetitions, 3);
+  }
 }
 
 }  // namespace

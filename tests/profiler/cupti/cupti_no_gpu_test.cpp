@@ -57,12 +57,20 @@ TEST(DeviceInfo, VersionAndProvenanceFormatting) {
   d.runtime_version = 13000;
   d.driver_release = "580.65.06";
   auto p = provenance_of(d);
-  EXPECT_EQ(p.at("gpu"), "NVIDIA H200");
+  d.compute_major = 9;
+  d.sm_clock_khz = 1980000;
+  p = provenance_of(d);
+  // The keys `moesim calibrate` reads from kernel records (traces/calibration/README.md).
+  EXPECT_EQ(p.at("gpu"), "h200");
+  EXPECT_EQ(p.at("gpu_name"), "NVIDIA H200");
+  EXPECT_EQ(p.at("gpu_family"), "hopper");
   EXPECT_EQ(p.at("sm_count"), "132");
+  EXPECT_EQ(p.at("sm_clock_mhz"), "1980");  // no NVML reading: the driver's peak clock
   EXPECT_EQ(p.at("driver"), "580.65.06");
   EXPECT_EQ(p.at("cuda"), "13.0");
   EXPECT_EQ(p.at("date").size(), 20u);  // 2026-11-22T07:30:00Z
-  EXPECT_EQ(p.at("tool").rfind("moesim ", 0), 0u);
+  EXPECT_EQ(p.at("tool"), "moesim profile");
+  EXPECT_FALSE(p.at("tool_version").empty());
 }
 
 }  // namespace

@@ -1,0 +1,20 @@
+# The embedded default plan (DeepSeek-V3 at T2's load) runs, evaluates >= 10,000 candidates and
+# recommends a deployment with a best H800 row (analytical only: the timed run with the top 20
+# simulated is in the report / bench).
+execute_process(COMMAND ${MOESIM} plan --json --no-refine RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "default plan: exit ${rc}: ${err}")
+endif()
+string(JSON n GET "${out}" search instance_candidates_evaluated)
+if(n LESS 10000)
+  message(FATAL_ERROR "default plan evaluated only ${n} candidates")
+endif()
+string(JSON h800_nodes GET "${out}" best_per_gpu h800 total_nodes)
+if(h800_nodes LESS 50 OR h800_nodes GREATER 1000)
+  message(FATAL_ERROR "H800 deployment of ${h800_nodes} nodes is not the order of magnitude of DeepSeek's ~227")
+endif()
+string(JSON schema GET "${out}" schema_version)
+if(NOT schema EQUAL 1)
+  message(FATAL_ERROR "schema_version ${schema}")
+endif()
+message(STATUS "default plan: ${n} candidates, H800 ${h800_nodes} nodes")
