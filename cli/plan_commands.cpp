@@ -93,21 +93,24 @@ void print_serving(const nlohmann::json& doc) {
       std::printf("  simulated: not available (%s)\n", sim["error"].get<std::string>().c_str());
     }
   }
-  std::printf("\n%-4s %-7s %-4s %-4s %6s %5s %-14s %-16s %9s %8s %8s %s\n", "RANK", "GPU", "W", "KV", "GPUS", "NODES",
-              "PREFILL", "DECODE", "$/MTOK", "TPOT ms", "TTFT s", "PARETO/SIM");
+  // Units: instances x nodes, attention TP, redundant experts (r), decode batch per GPU (b).
+  std::printf("\n%-4s %-7s %-4s %-4s %-4s %6s %5s %-18s %-22s %9s %8s %8s %s\n", "RANK", "GPU", "W", "KV", "DISP",
+              "GPUS", "NODES", "PREFILL", "DECODE", "$/MTOK", "TPOT ms", "TTFT s", "PARETO/SIM");
   for (const auto& r : doc["ranked"]) {
     const auto& p = r["prefill"];
     const auto& d = r["decode"];
-    char pre[32], dec[32];
-    std::snprintf(pre, sizeof pre, "%dx%dn tp%d", p["instances"].get<int>(), p["nodes"].get<int>(), p["attention_tp"].get<int>());
-    std::snprintf(dec, sizeof dec, "%dx%dn tp%d b%d", d["instances"].get<int>(), d["nodes"].get<int>(),
-                  d["attention_tp"].get<int>(), d["batch_per_gpu"].get<int>());
+    char pre[48], dec[48];
+    std::snprintf(pre, sizeof pre, "%dx%dn tp%d r%d", p["instances"].get<int>(), p["nodes"].get<int>(),
+                  p["attention_tp"].get<int>(), p["redundant_experts"].get<int>());
+    std::snprintf(dec, sizeof dec, "%dx%dn tp%d r%d b%d", d["instances"].get<int>(), d["nodes"].get<int>(),
+                  d["attention_tp"].get<int>(), d["redundant_experts"].get<int>(), d["batch_per_gpu"].get<int>());
     std::string marks = r["pareto"].get<bool>() ? "pareto" : "";
     if (r.contains("simulated") && r["simulated"]["ok"].get<bool>())
       marks += std::string(marks.empty() ? "" : ",") + (r["simulated"]["meets_slo"].get<bool>() ? "sim-ok" : "sim-miss");
-    std::printf("%-4d %-7s %-4s %-4s %6d %5d %-14s %-16s %9.4f %8.1f %8.2f %s\n", r["rank"].get<int>(),
+    std::printf("%-4d %-7s %-4s %-4s %-4s %6d %5d %-18s %-22s %9.4f %8.1f %8.2f %s\n", r["rank"].get<int>(),
                 r["gpu"].get<std::string>().c_str(), r["weight_dtype"].get<std::string>().c_str(),
-                r["kv_cache_dtype"].get<std::string>().c_str(), r["total_gpus"].get<int>(), r["total_nodes"].get<int>(), pre,
+                r["kv_cache_dtype"].get<std::string>().c_str(), r["dispatch_dtype"].get<std::string>().c_str(),
+                r["total_gpus"].get<int>(), r["total_nodes"].get<int>(), pre,
                 dec, r["usd_per_m_output_tokens"].get<double>(), 1e3 * d["tpot_s"].get<double>(), p["ttft_s"].get<double>(),
                 marks.c_str());
   }

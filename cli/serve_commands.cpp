@@ -48,7 +48,6 @@ nlohmann::json scenario_json(const configs::ServingScenarioSpec& s) {
           {"model", to_json(s.model)},
           {"mode", s.disaggregated ? "disaggregated" : "colocated"},
           {"seed", s.seed},
-          {"clock_efficiency", s.clock_efficiency},
           {"price_usd_per_gpu_hour", s.price_usd_per_gpu_hour},
           {"precision",
            {{"gemm", models::to_string(s.gemm_dtype)}, {"attention", models::to_string(s.attention_dtype)},

@@ -43,7 +43,6 @@ nlohmann::json scenario_json(const configs::TrainingScenario& s) {
             {"master_weight_bytes", s.state.master_weight_bytes},
             {"optimizer_state_bytes", s.state.optimizer_state_bytes},
             {"hbm_check", s.enforce_hbm_limit ? "error" : "warn"}}},
-          {"hardware", {{"sustained_bf16_flops", s.sustained_bf16_flops}}},
           {"cost", {{"price_usd_per_gpu_hour", s.price_usd_per_gpu_hour}, {"token_budget", s.token_budget}}}};
 }
 

@@ -1,7 +1,6 @@
 #include "cli/spec_json.hpp"
 
-#include <cstdint>
-#include <cstdio>
+#include "models/hash.hpp"
 
 namespace moesim::cli {
 
@@ -92,15 +91,7 @@ nlohmann::json to_json(const models::ClusterSpec& c) {
 }
 
 std::string config_hash(const nlohmann::json& resolved_config) {
-  const std::string text = resolved_config.dump();  // nlohmann::json keeps object keys sorted
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return fnv1a_hex(resolved_config.dump());  // nlohmann::json keeps object keys sorted
 }
 
 }  // namespace moesim::cli

@@ -95,7 +95,7 @@ void add_t4_rows(std::vector<Row>* rows, std::vector<Error>* errors, const model
   Result<configs::TrainingScenario> loaded = configs::load_training_scenario("deepseek-v3-pretrain-h800");
   if (!loaded.ok()) return append(errors, loaded.errors());
   configs::TrainingScenario s = loaded.value();
-  const std::vector<sim::StageCompute> stages = sim::build_stages(s, sim::effective_gpu(s), cost, 1.0);
+  const std::vector<sim::StageCompute> stages = sim::build_stages(s, s.cluster.gpu, cost, 1.0);
   const sim::StageCompute& mid = stages[stages.size() / 2];
   const int pp = static_cast<int>(s.pp), m = static_cast<int>(s.micro_batches());
   struct Case {

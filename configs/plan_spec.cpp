@@ -117,10 +117,9 @@ void read_assumptions(MapReader& root, PlanAssumptions* a) {
   r.optional_number("pue", &a->pue, 1, true);
   r.optional_number("power_utilization", &a->power_utilization, 0, false);
   r.optional_number("target_utilization", &a->target_utilization, 0, false);
-  r.optional_number("clock_efficiency", &a->clock_efficiency, 0, false);
   r.optional_number("node_overhead_w", &a->node_overhead_w, 0, true);
-  for (const char* key : {"power_utilization", "target_utilization", "clock_efficiency"}) {
-    double v = key[0] == 'p' ? a->power_utilization : key[0] == 't' ? a->target_utilization : a->clock_efficiency;
+  for (const char* key : {"power_utilization", "target_utilization"}) {
+    const double v = key[0] == 'p' ? a->power_utilization : a->target_utilization;
     if (v > 1) r.error(key, "found " + str(v) + ", expected a fraction in (0, 1]");
   }
   r.finish();

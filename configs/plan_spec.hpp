@@ -31,7 +31,6 @@ struct PlanAssumptions {
   double pue = 1.3;                   // facility power / IT power
   double power_utilization = 0.7;     // average draw as a fraction of TDP
   double target_utilization = 0.8;    // serving: fraction of a fleet's capacity used on average
-  double clock_efficiency = 1.0;      // sustained / datasheet tensor peak under load
   double node_overhead_w = 0;         // CPUs, NICs, fans per node, on top of the GPUs' draw
 };
 

@@ -11,18 +11,6 @@ namespace moesim::configs {
 
 namespace {
 
-void read_dtype(MapReader& r, const std::string& key, models::DType* out) {
-  std::string text;
-  r.optional_string(key, &text);
-  if (text.empty()) return;
-  const auto d = models::parse_dtype(text);
-  if (!d) {
-    r.error(key, "found '" + text + "', expected one of fp32, bf16, fp16, fp8, int4, fp4");
-    return;
-  }
-  *out = *d;
-}
-
 void read_length(MapReader& parent, const std::string& key, bool required, LengthSpec* out) {
   MapReader r = parent.child(key, required);
   if (!r.is_map()) return;
@@ -124,16 +112,14 @@ void read_top(MapReader& r, ServingScenarioSpec* s) {
   int64_t seed = static_cast<int64_t>(s->seed);
   r.optional_int("seed", &seed, 0);
   s->seed = static_cast<uint64_t>(seed);
-  r.optional_number("clock_efficiency", &s->clock_efficiency, 0, false);
-  if (s->clock_efficiency > 1) r.error("clock_efficiency", "expected a fraction in (0, 1]");
   r.optional_number("price_usd_per_gpu_hour", &s->price_usd_per_gpu_hour, 0, true);
   MapReader p = r.child("precision", false);
   if (p.is_map()) {
-    read_dtype(p, "gemm", &s->gemm_dtype);
-    read_dtype(p, "attention", &s->attention_dtype);
-    read_dtype(p, "kv_cache", &s->kv_cache_dtype);
-    read_dtype(p, "dispatch", &s->dispatch_dtype);
-    read_dtype(p, "combine", &s->combine_dtype);
+    p.optional_dtype("gemm", &s->gemm_dtype);
+    p.optional_dtype("attention", &s->attention_dtype);
+    p.optional_dtype("kv_cache", &s->kv_cache_dtype);
+    p.optional_dtype("dispatch", &s->dispatch_dtype);
+    p.optional_dtype("combine", &s->combine_dtype);
     p.finish();
   }
 }

@@ -88,7 +88,7 @@ struct ServingScenarioSpec {
   models::DType combine_dtype = models::DType::kBf16;
   // Sustained / boost SM clock under heavy load (DeepSeek reports H800s throttling to ~1600 MHz of
   // 1980): scales tensor-core peaks. 1 = datasheet.
-  double clock_efficiency = 1.0;
+
   double price_usd_per_gpu_hour = 0; // 0 = the GPU catalog's price
   uint64_t seed = 1;
   ServingWorkloadSpec workload;

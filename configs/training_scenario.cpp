@@ -29,18 +29,6 @@ int line_of(const YAML::Node& root, const std::string& key_path) {
   return 0;
 }
 
-void read_dtype(MapReader& r, const std::string& key, models::DType* out) {
-  std::string text;
-  r.optional_string(key, &text);
-  if (text.empty()) return;
-  const auto d = models::parse_dtype(text);
-  if (!d) {
-    r.error(key, "'" + text + "'; expected one of fp32, bf16, fp16, fp8, int4, fp4");
-    return;
-  }
-  *out = *d;
-}
-
 void read_parallelism(MapReader r, TrainingScenario* s) {
   r.required_int("pp", &s->pp);
   r.required_int("dp", &s->dp);
@@ -57,9 +45,9 @@ void read_batch(MapReader r, TrainingScenario* s) {
 }
 
 void read_precision(MapReader r, TrainingScenario* s) {
-  read_dtype(r, "gemm", &s->gemm_dtype);
-  read_dtype(r, "dispatch", &s->dispatch_dtype);
-  read_dtype(r, "combine", &s->combine_dtype);
+  r.optional_dtype("gemm", &s->gemm_dtype);
+  r.optional_dtype("dispatch", &s->dispatch_dtype);
+  r.optional_dtype("combine", &s->combine_dtype);
   r.finish();
 }
 
@@ -124,11 +112,6 @@ Result<TrainingScenario> parse_training_scenario(const std::string& yaml_text, c
   if (r.has("precision")) read_precision(r.child("precision", false), &s);
   if (r.has("communication")) read_communication(r.child("communication", false), &s);
   if (r.has("memory")) read_memory(r.child("memory", false), &s);
-  if (r.has("hardware")) {
-    MapReader h = r.child("hardware", false);
-    h.optional_quantity("sustained_bf16_flops", Unit::kFlopsPerSecond, &s.sustained_bf16_flops);
-    h.finish();
-  }
   if (r.has("cost")) {
     MapReader c = r.child("cost", false);
     c.optional_number("price_usd_per_gpu_hour", &s.price_usd_per_gpu_hour, 0, false);

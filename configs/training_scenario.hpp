@@ -58,9 +58,6 @@ struct TrainingScenario {
   models::TrainingStateSpec state;  // zero stage and bytes per parameter; data_parallel set by sim
   bool enforce_hbm_limit = true;    // false: report a layout that does not fit as a warning, not an error
 
-  // Hardware facts that differ from the datasheet under load (0 = datasheet).
-  double sustained_bf16_flops = 0;
-
   // Money.
   double price_usd_per_gpu_hour = 0;  // 0 = the GPU catalog's price
   double token_budget = 0;            // tokens to cost; 0 = the model's pretraining_tokens

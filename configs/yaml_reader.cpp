@@ -302,6 +302,16 @@ void MapReader::optional_choice(const std::string& key, const std::vector<std::s
   error(key, message);
 }
 
+void MapReader::optional_dtype(const std::string& key, models::DType* out) {
+  static const std::vector<models::DType> kAll = {models::DType::kFp32, models::DType::kBf16, models::DType::kFp16,
+                                                  models::DType::kFp8,  models::DType::kInt4, models::DType::kFp4};
+  std::vector<std::string> names;
+  for (models::DType d : kAll) names.emplace_back(models::to_string(d));
+  int index = -1;
+  optional_choice(key, names, &index);
+  if (index >= 0) *out = kAll[static_cast<size_t>(index)];
+}
+
 MapReader MapReader::child(const std::string& key, bool required) {
   if (!present(key, required, "a mapping")) return MapReader(YAML::Node(), key_path(key), diag_);
   const YAML::Node v = node_[key];

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/dtype.hpp"
 #include "models/result.hpp"
 
 namespace moesim::configs {
@@ -57,6 +58,8 @@ class MapReader {
   // One of `choices` (value names); stores the index of the match.
   void required_choice(const std::string& key, const std::vector<std::string>& choices, int* out);
   void optional_choice(const std::string& key, const std::vector<std::string>& choices, int* out);
+  // A number format by its lower-case name (bf16, fp8, ...).
+  void optional_dtype(const std::string& key, models::DType* out);
 
   // A nested mapping; its reader is not a map (and getters do nothing) if absent or malformed.
   MapReader child(const std::string& key, bool required);

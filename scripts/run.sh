@@ -8,8 +8,5 @@ bash scripts/install_deps.sh
 bash scripts/build.sh build Release -DMOESIM_BUILD_TESTS=OFF -DMOESIM_BUILD_BENCH=OFF
 
 echo
-echo "== moesim model show deepseek-v3 =="
-./build/cli/moesim model show deepseek-v3
-echo
-echo "== moesim hardware =="
-./build/cli/moesim hardware
+# The main job: plan DeepSeek-V3 serving at the published load and SLO across the GPU catalog.
+./build/cli/moesim plan

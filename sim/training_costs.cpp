@@ -186,15 +186,6 @@ double saved_activation_bytes(const configs::TrainingScenario& s, int64_t layer)
 
 }  // namespace
 
-models::GpuSpec effective_gpu(const configs::TrainingScenario& s) {
-  models::GpuSpec gpu = s.cluster.gpu;
-  if (s.sustained_bf16_flops > 0) {
-    gpu.measured_bf16_flops = gpu.measured_bf16_flops > 0 ? std::min(gpu.measured_bf16_flops, s.sustained_bf16_flops)
-                                                          : s.sustained_bf16_flops;
-  }
-  return gpu;
-}
-
 std::vector<StageCompute> build_stages(const configs::TrainingScenario& s, const models::GpuSpec& gpu,
                                        const models::CostModel& cost, double imbalance) {
   const int layers = static_cast<int>(s.model.num_layers);

@@ -39,7 +39,4 @@ struct MemoryEstimate {
 };
 MemoryEstimate estimate_memory(const configs::TrainingScenario& s, const std::vector<StageCompute>& stages);
 
-// The GPU as the scenario runs it (sustained clocks applied).
-models::GpuSpec effective_gpu(const configs::TrainingScenario& s);
-
 }  // namespace moesim::sim

@@ -175,7 +175,7 @@ double optimizer_step_time(const configs::TrainingScenario& s, const std::vector
 Result<TrainingResult> simulate_training(const configs::TrainingScenario& s, const models::CostModel& cost,
                                          const NetworkCalibration& cal) {
   TrainingResult r;
-  const models::GpuSpec gpu = effective_gpu(s);
+  const models::GpuSpec& gpu = s.cluster.gpu;
   const int pp = static_cast<int>(s.pp);
   // Routing of one micro-batch per GPU of an EP group: expert loads and all-to-all bytes.
   TokenTraffic traffic;

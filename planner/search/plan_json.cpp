@@ -1,5 +1,7 @@
 #include "planner/search/plan_json.hpp"
 
+#include "models/hash.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -39,7 +41,6 @@ json assumptions_json(const configs::PlanSpec& plan) {
   add("power_utilization", a.power_utilization, "of TDP", "average GPU draw");
   add("node_overhead", a.node_overhead_w, "W/node", "CPUs, NICs, fans");
   add("target_utilization", a.target_utilization, "", "serving: average fraction of fleet capacity in use");
-  add("clock_efficiency", a.clock_efficiency, "", "sustained / datasheet tensor peak");
   if (plan.kind == configs::PlanKind::kServing) {
     const auto& s = plan.serving;
     add("expert_zipf_exponent", s.expert_zipf_exponent, "", "assumed expert-popularity skew before EPLB");
@@ -135,16 +136,6 @@ json header(const configs::PlanSpec& plan) {
 
 }  // namespace
 
-std::string fnv1a_hex(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 std::string plan_json(const configs::PlanSpec& plan) {
   json p = {{"name", plan.name}, {"kind", configs::plan_kind_name(plan.kind)}, {"model", plan.model_name},

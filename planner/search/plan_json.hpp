@@ -20,8 +20,7 @@ std::string serving_result_json(const configs::PlanSpec& plan, const ServingPlan
                                 const ServingModel* heatmap_model);
 std::string training_result_json(const configs::PlanSpec& plan, const TrainingPlanResult& result, int top);
 
-// The resolved plan as canonical JSON and its 16-hex-digit FNV-1a hash.
+// The resolved plan as canonical JSON (its hash: moesim::fnv1a_hex, models/hash.hpp).
 std::string plan_json(const configs::PlanSpec& plan);
-std::string fnv1a_hex(const std::string& text);
 
 }  // namespace moesim::planner::search

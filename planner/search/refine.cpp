@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "models/hash.hpp"
 #include "planner/search/plan_json.hpp"
 
 namespace moesim::planner::search {
@@ -101,7 +102,6 @@ ScenarioFiles serving_scenario_for(const configs::PlanSpec& plan, const Deployme
   std::ostringstream y;
   y << "name: plan-refine\nsource: \"written by moesim plan: " << d.key << "\"\n"
     << "model: " << plan.model_name << "\nmode: disaggregated\nseed: " << plan.seed << "\n"
-    << "clock_efficiency: " << num(plan.assumptions.clock_efficiency) << "\n"
     << "price_usd_per_gpu_hour: " << num(g.price_usd_per_gpu_hour) << "\n"
     << "precision:\n  gemm: " << models::to_string(d.decode.weight_dtype)
     << "\n  kv_cache: " << models::to_string(d.decode.kv_dtype) << "\n  dispatch: " << models::to_string(d.decode.dispatch_dtype)

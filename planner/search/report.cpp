@@ -268,6 +268,8 @@ Result<ReportResult> write_report(const std::string& result_path, const std::str
     std::string last;
     while (std::getline(errs, line)) if (!line.empty()) last = line;
     r.figures_error = python + " exited " + std::to_string(rc) + (last.empty() ? "" : ": " + last);
+  } else {
+    fs::remove(log, ec);  // the log is only worth keeping when the figures failed
   }
   for (const char* name : {"pareto.png", "cost_breakdown.png", "expert_heatmap.png", "timeline.png"}) {
     const fs::path p = fs::path(out_dir) / name;

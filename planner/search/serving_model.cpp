@@ -84,10 +84,7 @@ ServingLoad derive_load(const configs::ServingPlanSpec& s) {
 ServingModel::ServingModel(const configs::PlanSpec& plan, const models::CostModel& cost)
     : plan_(plan), cost_(cost), load_(derive_load(plan.serving)) {
   for (const auto& g : plan.gpus) {
-    models::GpuSpec gpu = g.node.gpu;
-    for (auto& kv : gpu.peak_flops) kv.second *= plan.assumptions.clock_efficiency;
-    if (gpu.measured_bf16_flops > 0) gpu.measured_bf16_flops *= plan.assumptions.clock_efficiency;
-    gpus_.push_back(gpu);
+    gpus_.push_back(g.node.gpu);
   }
   std::set<std::tuple<int, int, int>> shapes;
   const auto& s = plan.serving.space;

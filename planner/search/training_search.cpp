@@ -95,8 +95,7 @@ TrainingModel::TrainingModel(const configs::PlanSpec& plan, const models::CostMo
 TrainingModel::Chunk TrainingModel::chunk(const TrainingCandidate& c) const {
   const models::ModelSpec& m = plan_.model;
   const configs::PlanGpuSpec& g = plan_.gpus[static_cast<size_t>(c.gpu_index)];
-  models::GpuSpec gpu = g.node.gpu;
-  for (auto& kv : gpu.peak_flops) kv.second *= plan_.assumptions.clock_efficiency;
+  const models::GpuSpec& gpu = g.node.gpu;
   const models::PrecisionSpec prec{c.gemm_dtype, models::DType::kBf16, models::DType::kBf16, models::DType::kBf16};
   const int64_t seq = plan_.training.sequence_tokens;
   // Attention and dense FFN over the micro-batch split by TP; experts see this GPU's share of tokens.

@@ -7,27 +7,14 @@
 #include <cctype>
 #include <cstdio>
 
+#include "profiler/op_factory.hpp"
+
 namespace moesim::profiler::cupti {
 namespace {
 
 using models::OpKind;
 
 constexpr double kAgreementTolerance = 0.03;
-
-std::map<std::string, int64_t> shape_keys(const models::Op& op) {
-  const models::OpShape& s = op.shape;
-  switch (op.kind) {
-    case OpKind::kGemm: return {{"m", s.m}, {"n", s.n}, {"k", s.k}};
-    case OpKind::kGroupedGemm: return {{"groups", s.groups}, {"m", s.m}, {"n", s.n}, {"k", s.k}};
-    case OpKind::kAttention:
-      return {{"batch", s.batch}, {"tokens", s.q_tokens}, {"heads", s.heads}, {"qk_dim", s.qk_dim},
-              {"v_dim", s.v_dim}, {"causal", s.causal ? 1 : 0}};
-    case OpKind::kMlaDecode: return {{"batch", s.batch}, {"heads", s.heads}, {"context", s.kv_tokens}};
-    case OpKind::kNorm:
-    case OpKind::kElementwise: return {{"elements", s.elements}};
-    default: return {};
-  }
-}
 
 std::string format_double(double value, const char* format) {
   char text[64];
@@ -39,7 +26,7 @@ std::string format_double(double value, const char* format) {
 
 std::map<std::string, int64_t> calibration_shape_of(const CaseResult& c) {
   if (c.family == "copy") return {};  // bytes moved, not elements of an elementwise op
-  return shape_keys(c.op);
+  return shape_params_of(c.op);
 }
 
 std::map<std::string, std::string> calibration_tags(const CaseResult& c) {

@@ -125,8 +125,6 @@ Result<InstanceModel> InstanceModel::build(const configs::ServingScenarioSpec& s
   im.combine_dtype_ = s.combine_dtype;
   im.cost_ = &cost;
   im.gpu_ = spec.cluster.gpu;
-  for (auto& [dtype, peak] : im.gpu_.peak_flops) peak *= s.clock_efficiency;
-  im.gpu_.measured_bf16_flops *= s.clock_efficiency;
   im.precision_ = {s.gemm_dtype, s.attention_dtype, s.kv_cache_dtype, models::DType::kBf16};
   im.gpus_ = models::total_gpus(spec.cluster);
   im.nodes_ = spec.cluster.nodes;

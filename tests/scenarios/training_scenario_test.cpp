@@ -139,7 +139,7 @@ TEST(TrainingScenarioTest, UnknownScheduleIsRejected) {
 
 TEST(TrainingScenarioTest, UnknownDtypeIsRejected) {
   EXPECT_EQ(first_error(replace(base(), "  gemm: bf16", "  gemm: fp9")),
-            "s.yaml:14: precision.gemm: 'fp9'; expected one of fp32, bf16, fp16, fp8, int4, fp4");
+            "s.yaml:14: precision.gemm: found \"fp9\", expected one of: fp32, bf16, fp16, fp8, int4, fp4 (did you mean \"fp8\"?)");
 }
 
 TEST(TrainingScenarioTest, ZeroStageAboveThreeIsRejected) {

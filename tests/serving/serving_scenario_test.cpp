@@ -64,7 +64,7 @@ TEST(ServingScenario, UnknownClusterNamed) {
 
 TEST(ServingScenario, BadDtypeNamed) {
   const std::string y = edit(t2_yaml(), "  gemm: fp8", "  gemm: fp7");
-  EXPECT_NE(first_error(parse_serving_scenario(y, "s.yaml")).find("precision.gemm: found 'fp7'"), std::string::npos);
+  EXPECT_NE(first_error(parse_serving_scenario(y, "s.yaml")).find("precision.gemm: found \"fp7\""), std::string::npos);
 }
 
 TEST(ServingScenario, CacheHitRateMustBeFraction) {
