@@ -1,5 +1,7 @@
 #include "profiler/calibration_loader.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -25,7 +27,7 @@ std::string write_table(const std::string& name, const std::string& gpu, const s
   e.shape = {{"m", 128}, {"n", 128}, {"k", 128}};
   e.median_us = 10;
   t.entries = {e};
-  const std::string path = ::testing::TempDir() + name;
+  const std::string path = ::testing::TempDir() + std::to_string(getpid()) + "_" + name;
   std::ofstream(path) << traces::calibration_to_json(t);
   return path;
 }

@@ -1,6 +1,7 @@
 // `moesim simulate serve` end to end: exit codes, one-line errors and the JSON contract.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -31,13 +32,15 @@ std::string slurp(const std::string& path) {
 bool have_moesim() { return std::ifstream(MOESIM_BIN).good(); }
 
 CliRun moesim(const std::string& args) {
-  const std::string out = ::testing::TempDir() + "serve_cli.out", err = ::testing::TempDir() + "serve_cli.err";
+  // Per-process names: ctest runs these cases concurrently, each in its own process.
+  const std::string base = ::testing::TempDir() + "serve_cli_" + std::to_string(getpid());
+  const std::string out = base + ".out", err = base + ".err";
   const int status = std::system((std::string(MOESIM_BIN) + " " + args + " >" + out + " 2>" + err).c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
 }
 
 std::string write_yaml(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
+  const std::string path = ::testing::TempDir() + std::to_string(getpid()) + "_" + name;
   std::ofstream(path) << text;
   return path;
 }
@@ -48,7 +51,7 @@ std::string light() { return testing::light_yaml(); }
 
 TEST(ServeCli, JsonHasTheContractKeys) {
   if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
-  const std::string trace = ::testing::TempDir() + "serve_cli_trace.json";
+  const std::string trace = ::testing::TempDir() + std::to_string(getpid()) + "_serve_cli_trace.json";
   CliRun r = moesim("simulate serve " + write_yaml("light.yaml", light()) + " --json --requests 800 --trace-out " + trace);
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);

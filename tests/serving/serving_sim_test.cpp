@@ -1,5 +1,7 @@
 #include "sim/serving/serving_sim.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -116,7 +118,7 @@ TEST(ServingSim, ColocatedServesEveryRequest) {
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
+  const std::string path = ::testing::TempDir() + std::to_string(getpid()) + "_" + name;
   std::ofstream(path) << text;
   return path;
 }

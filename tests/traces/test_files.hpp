@@ -1,6 +1,8 @@
 // Helpers for trace tests: fixture paths and throw-away files.
 #pragma once
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -12,7 +14,8 @@ inline std::string data_path(const std::string& name) { return std::string(MOESI
 
 // Writes `text` to a fresh file in the test temp dir and returns its path.
 inline std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "moesim_traces_" + name;
+  // Per-process names: ctest runs test cases concurrently, each in its own process.
+  const std::string path = ::testing::TempDir() + "moesim_traces_" + std::to_string(getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
   return path;
 }
