@@ -12,38 +12,17 @@
 #include <string>
 
 #include "serving_test_util.hpp"
+#include "tests/cli/run_moesim.hpp"
 
 namespace moesim::sim::serving {
 namespace {
 
 #ifdef MOESIM_BIN
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::moesim::testing::run_moesim;
+using ::moesim::testing::RunResult;
+using ::moesim::testing::write_temp_file;
 
 bool have_moesim() { return std::ifstream(MOESIM_BIN).good(); }
-
-CliRun moesim(const std::string& args) {
-  // Per-process names: ctest runs these cases concurrently, each in its own process.
-  const std::string base = ::testing::TempDir() + "serve_cli_" + std::to_string(getpid());
-  const std::string out = base + ".out", err = base + ".err";
-  const int status = std::system((std::string(MOESIM_BIN) + " " + args + " >" + out + " 2>" + err).c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
-
-std::string write_yaml(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + std::to_string(getpid()) + "_" + name;
-  std::ofstream(path) << text;
-  return path;
-}
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
@@ -52,8 +31,8 @@ std::string light() { return testing::light_yaml(); }
 TEST(ServeCli, JsonHasTheContractKeys) {
   if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
   const std::string trace = ::testing::TempDir() + std::to_string(getpid()) + "_serve_cli_trace.json";
-  CliRun r = moesim("simulate serve " + write_yaml("light.yaml", light()) + " --json --requests 800 --trace-out " + trace);
-  ASSERT_EQ(r.code, 0) << r.err;
+  RunResult r = run_moesim("simulate serve " + write_temp_file("light.yaml", light()) + " --json --requests 800 --trace-out " + trace);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   for (const char* k : {"p50", "p90", "p99"}) {
     EXPECT_TRUE(j["ttft_s"][k].is_number()) << k;
@@ -69,13 +48,15 @@ TEST(ServeCli, JsonHasTheContractKeys) {
   EXPECT_EQ(j["config_hash"].get<std::string>().size(), 16u);
   EXPECT_EQ(j["resolved_config"]["workload"]["requests"], 800);
   EXPECT_EQ(j["requests"]["completed"], 800);
-  EXPECT_NE(slurp(trace).find("traceEvents"), std::string::npos);
+  std::stringstream trace_text;
+  trace_text << std::ifstream(trace).rdbuf();
+  EXPECT_NE(trace_text.str().find("traceEvents"), std::string::npos);
 }
 
 TEST(ServeCli, MissingScenarioIsExit2OneLine) {
   if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
-  CliRun r = moesim("simulate serve /nonexistent/scenario.yaml");
-  EXPECT_EQ(r.code, 2);
+  RunResult r = run_moesim("simulate serve /nonexistent/scenario.yaml");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("/nonexistent/scenario.yaml"), std::string::npos) << r.err;
 }
@@ -83,8 +64,8 @@ TEST(ServeCli, MissingScenarioIsExit2OneLine) {
 TEST(ServeCli, EpNotDividingIsExit2OneLine) {
   if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
   const std::string y = testing::edit(testing::t2_yaml(), "redundant_experts: 32  # 2 routed", "redundant_experts: 31  # 2 routed");
-  CliRun r = moesim("simulate serve " + write_yaml("ep.yaml", y));
-  EXPECT_EQ(r.code, 2);
+  RunResult r = run_moesim("simulate serve " + write_temp_file("ep.yaml", y));
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("decode.ep: ep=144 does not divide 287 physical experts"), std::string::npos) << r.err;
 }
@@ -93,8 +74,8 @@ TEST(ServeCli, ModelNotFittingIsExit3NamingTheLimit) {
   if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
   std::string y = testing::edit(testing::t2_yaml(), "cluster: deepseek-h800-decode-unit", "cluster: hgx-h800");
   y = testing::edit(testing::edit(y, "  ep: 144", "  ep: 8"), "redundant_experts: 32  # 2 routed", "redundant_experts: 0  #");
-  CliRun r = moesim("simulate serve " + write_yaml("fit.yaml", y));
-  EXPECT_EQ(r.code, 3);
+  RunResult r = run_moesim("simulate serve " + write_temp_file("fit.yaml", y));
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("model does not fit"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("limit: HBM capacity"), std::string::npos) << r.err;
@@ -102,18 +83,18 @@ TEST(ServeCli, ModelNotFittingIsExit3NamingTheLimit) {
 
 TEST(ServeCli, MalformedTraceIsExit2OneLine) {
   if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
-  const std::string trace = write_yaml("bad.csv", "arrival_s,input_tokens,output_tokens\n-1,5,5\n");
+  const std::string trace = write_temp_file("bad.csv", "arrival_s,input_tokens,output_tokens\n-1,5,5\n");
   const std::string y = testing::edit(testing::t2_yaml(), "arrival: poisson", "arrival: trace\n  trace: " + trace);
-  CliRun r = moesim("simulate serve " + write_yaml("trace.yaml", y));
-  EXPECT_EQ(r.code, 2);
+  RunResult r = run_moesim("simulate serve " + write_temp_file("trace.yaml", y));
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find(trace + ":2: arrival_s -1"), std::string::npos) << r.err;
 }
 
 TEST(ServeCli, NoProgressBarWhenStderrIsNotATerminal) {
   if (!have_moesim()) GTEST_SKIP() << MOESIM_BIN << " not built";
-  CliRun r = moesim("simulate serve " + write_yaml("light2.yaml", light()) + " --requests 300");
-  ASSERT_EQ(r.code, 0) << r.err;
+  RunResult r = run_moesim("simulate serve " + write_temp_file("light2.yaml", light()) + " --requests 300");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.err.empty()) << r.err;
   EXPECT_NE(r.out.find("decode output tokens/s per node"), std::string::npos);
 }
