@@ -15,6 +15,7 @@ struct Formats {
   double weight_bytes;  // stored weight, with block scales
   double gemm_input_bytes;  // activation operand as the GEMM reads it (fp8 GEMMs read fp8 activations)
   double act_bytes;     // activations between ops
+  DType activation;
   DType attention;
 };
 
@@ -23,6 +24,7 @@ Formats formats_of(const PrecisionSpec& p) {
   f.gemm = p.gemm;
   f.weight_bytes = weight_bytes_per_element(p.gemm);
   f.act_bytes = element_bytes(p.activation);
+  f.activation = p.activation;
   f.gemm_input_bytes = std::min(f.act_bytes, element_bytes(p.gemm));
   f.attention = p.attention;
   return f;
@@ -33,6 +35,22 @@ Op weight_gemm(const Formats& f, std::string name, int64_t m, int64_t n, int64_t
   // The activation operand is read in the GEMM's input format.
   op.bytes_read -= static_cast<double>(m) * static_cast<double>(k) * (f.act_bytes - f.gemm_input_bytes);
   return op;
+}
+
+double activation_scale_bytes(DType gemm) { return gemm == DType::kFp4 ? 1.0 / 16.0 : 4.0 / 128.0; }
+
+// Appends `gemm`, preceded by the quantization of its `input_elements` activations when its format
+// needs one (see quantizes_activations).
+void push_quantized(const Formats& f, Op gemm, int64_t input_elements, std::vector<Op>* ops) {
+  if (quantizes_activations(f.gemm)) {
+    ops->push_back(activation_quantization_op(gemm.name, input_elements, f.gemm, f.activation));
+  }
+  ops->push_back(std::move(gemm));
+}
+
+// A weight GEMM whose m x k activation input is quantized first.
+void push_weight_gemm(const Formats& f, std::string name, int64_t m, int64_t n, int64_t k, std::vector<Op>* ops) {
+  push_quantized(f, weight_gemm(f, std::move(name), m, n, k), m * k, ops);
 }
 
 Op norm(const Formats& f, std::string name, int64_t elements) {
@@ -72,11 +90,11 @@ void add_mla_query(const ModelSpec& m, const Formats& f, int64_t t, std::vector<
   const AttentionSpec& a = m.attention;
   const int64_t qk_head = a.qk_nope_head_dim + a.qk_rope_head_dim;
   if (a.q_lora_rank > 0) {
-    ops->push_back(weight_gemm(f, "q_a_proj", t, a.q_lora_rank, m.hidden_size));
+    push_weight_gemm(f, "q_a_proj", t, a.q_lora_rank, m.hidden_size, ops);
     ops->push_back(norm(f, "q_a_norm", t * a.q_lora_rank));
-    ops->push_back(weight_gemm(f, "q_b_proj", t, a.num_heads * qk_head, a.q_lora_rank));
+    push_weight_gemm(f, "q_b_proj", t, a.num_heads * qk_head, a.q_lora_rank, ops);
   } else {
-    ops->push_back(weight_gemm(f, "q_proj", t, a.num_heads * qk_head, m.hidden_size));
+    push_weight_gemm(f, "q_proj", t, a.num_heads * qk_head, m.hidden_size, ops);
   }
 }
 
@@ -86,14 +104,14 @@ void add_mla_mha_form(const ModelSpec& m, const Formats& f, const BatchShape& b,
   const int64_t t = b.sequences * b.new_tokens;
   const int64_t t_ctx = b.sequences * b.context_tokens;
   add_mla_query(m, f, t, ops);
+  // kv_a_proj reads the same normalised hidden state as the query projection: no second quantization.
   ops->push_back(weight_gemm(f, "kv_a_proj", t, a.kv_lora_rank + a.qk_rope_head_dim, m.hidden_size));
   ops->push_back(norm(f, "kv_a_norm", t * a.kv_lora_rank));
-  ops->push_back(weight_gemm(f, "kv_b_proj", t_ctx, a.num_heads * (a.qk_nope_head_dim + a.v_head_dim),
-                             a.kv_lora_rank));
+  push_weight_gemm(f, "kv_b_proj", t_ctx, a.num_heads * (a.qk_nope_head_dim + a.v_head_dim), a.kv_lora_rank, ops);
   ops->push_back(elementwise(f, "rope", t * (a.num_heads + 1) * a.qk_rope_head_dim));
   ops->push_back(attention_core(f, b.sequences, b.new_tokens, b.context_tokens, a.num_heads,
                                 a.qk_nope_head_dim + a.qk_rope_head_dim, a.v_head_dim, a.num_heads));
-  ops->push_back(weight_gemm(f, "o_proj", t, m.hidden_size, a.num_heads * a.v_head_dim));
+  push_weight_gemm(f, "o_proj", t, m.hidden_size, a.num_heads * a.v_head_dim, ops);
 }
 
 // MLA decode with the up-projections absorbed into the query and output: every head attends over the
@@ -104,7 +122,7 @@ void add_mla_absorbed(const ModelSpec& m, const Formats& f, const BatchShape& b,
   const int64_t t = b.sequences * b.new_tokens;
   const int64_t latent = a.kv_lora_rank + a.qk_rope_head_dim;
   add_mla_query(m, f, t, ops);
-  ops->push_back(weight_gemm(f, "kv_a_proj", t, latent, m.hidden_size));
+  ops->push_back(weight_gemm(f, "kv_a_proj", t, latent, m.hidden_size));  // input quantized with the query's
   ops->push_back(norm(f, "kv_a_norm", t * a.kv_lora_rank));
   Op q_absorb = make_grouped_gemm("q_absorb", a.num_heads, t, a.kv_lora_rank, a.qk_nope_head_dim, f.gemm,
                                   f.weight_bytes, f.act_bytes, true);
@@ -132,14 +150,14 @@ void add_mla_absorbed(const ModelSpec& m, const Formats& f, const BatchShape& b,
 
   ops->push_back(make_grouped_gemm("v_absorb", a.num_heads, t, a.v_head_dim, a.kv_lora_rank, f.gemm,
                                    f.weight_bytes, f.act_bytes, true));
-  ops->push_back(weight_gemm(f, "o_proj", t, m.hidden_size, a.num_heads * a.v_head_dim));
+  push_weight_gemm(f, "o_proj", t, m.hidden_size, a.num_heads * a.v_head_dim, ops);
 }
 
 void add_gqa(const ModelSpec& m, const Formats& f, const BatchShape& b, Phase phase, DType kv_dtype,
              std::vector<Op>* ops) {
   const AttentionSpec& a = m.attention;
   const int64_t t = b.sequences * b.new_tokens;
-  ops->push_back(weight_gemm(f, "qkv_proj", t, (a.num_heads + 2 * a.num_kv_heads) * a.head_dim, m.hidden_size));
+  push_weight_gemm(f, "qkv_proj", t, (a.num_heads + 2 * a.num_kv_heads) * a.head_dim, m.hidden_size, ops);
   if (a.qk_norm) ops->push_back(norm(f, "qk_norm", t * (a.num_heads + a.num_kv_heads) * a.head_dim));
   ops->push_back(elementwise(f, "rope", t * (a.num_heads + a.num_kv_heads) * a.head_dim));
   if (phase == Phase::kDecode) {
@@ -165,7 +183,7 @@ void add_gqa(const ModelSpec& m, const Formats& f, const BatchShape& b, Phase ph
     ops->push_back(attention_core(f, b.sequences, b.new_tokens, b.context_tokens, a.num_heads, a.head_dim,
                                   a.head_dim, a.num_kv_heads));
   }
-  ops->push_back(weight_gemm(f, "o_proj", t, m.hidden_size, a.num_heads * a.head_dim));
+  push_weight_gemm(f, "o_proj", t, m.hidden_size, a.num_heads * a.head_dim, ops);
 }
 
 void add_moe_ffn(const ModelSpec& m, const Formats& f, int64_t t, LayerOps* layer) {
@@ -183,9 +201,9 @@ void add_moe_ffn(const ModelSpec& m, const Formats& f, int64_t t, LayerOps* laye
   ops.push_back(make_memory_op("router.topk", OpKind::kRouter, t * e.num_routed_experts, 4, 0, 4));
   if (e.num_shared_experts > 0) {
     const int64_t shared_inter = e.num_shared_experts * inter;
-    ops.push_back(weight_gemm(f, "shared.gate_up", t, 2 * shared_inter, h));
+    push_weight_gemm(f, "shared.gate_up", t, 2 * shared_inter, h, &ops);
     ops.push_back(elementwise(f, "shared.act", t * shared_inter, 2, 1));
-    ops.push_back(weight_gemm(f, "shared.down", t, h, shared_inter));
+    push_weight_gemm(f, "shared.down", t, h, shared_inter, &ops);
   }
   const int64_t assignments = t * e.experts_per_token;
   layer->routed_token_assignments = static_cast<double>(assignments);
@@ -201,19 +219,24 @@ void add_moe_ffn(const ModelSpec& m, const Formats& f, int64_t t, LayerOps* laye
     op.bytes_written = a * static_cast<double>(n) * f.act_bytes;
     return op;
   };
+  // Tokens are dispatched already quantized: the shared expert's quantization of the same
+  // normalised hidden state serves both; without a shared expert it is a kernel of its own.
+  if (e.num_shared_experts == 0 && quantizes_activations(f.gemm)) {
+    ops.push_back(activation_quantization_op("dispatch", t * h, f.gemm, f.activation));
+  }
   ops.push_back(elementwise(f, "experts.permute", assignments * h));
   ops.push_back(routed("experts.gate_up", 2 * inter, h));
   ops.push_back(elementwise(f, "experts.act", assignments * inter, 2, 1));
-  ops.push_back(routed("experts.down", h, inter));
+  push_quantized(f, routed("experts.down", h, inter), assignments * inter, &ops);
   ops.push_back(elementwise(f, "experts.unpermute_sum", assignments * h, 1, 0));
 }
 
 void add_dense_ffn(const ModelSpec& m, const Formats& f, int64_t t, std::vector<Op>* ops) {
   const int64_t h = m.hidden_size, inter = m.dense_intermediate_size;
   ops->push_back(norm(f, "ffn_norm", t * h));
-  ops->push_back(weight_gemm(f, "ffn.gate_up", t, 2 * inter, h));
+  push_weight_gemm(f, "ffn.gate_up", t, 2 * inter, h, ops);
   ops->push_back(elementwise(f, "ffn.act", t * inter, 2, 1));
-  ops->push_back(weight_gemm(f, "ffn.down", t, h, inter));
+  push_weight_gemm(f, "ffn.down", t, h, inter, ops);
 }
 
 LayerOps build_forward_layer(const ModelSpec& m, int64_t layer_index, Phase phase, const BatchShape& b,
@@ -241,13 +264,32 @@ LayerOps build_forward_layer(const ModelSpec& m, int64_t layer_index, Phase phas
   return layer;
 }
 
+// FP8 backward (technical report 3.5.2): dgrad reads the output gradient quantized in 1x128 tiles and
+// wgrad reads it in 128x1 tiles, so one kernel reads the BF16 gradient and writes both layouts;
+// wgrad also needs the cached FP8 input transposed, which is dequantized, transposed and
+// re-quantized into 128x1 tiles.
+void add_backward_quantization(const Op& gemm, double rows, Phase phase, std::vector<Op>* out) {
+  const double scaled = element_bytes(gemm.dtype) + activation_scale_bytes(gemm.dtype);
+  const bool input = phase == Phase::kTrainBackwardInput;
+  const double width = static_cast<double>(input ? gemm.shape.n : gemm.shape.k);
+  Op q = make_memory_op(gemm.name + (input ? ".dgrad.quant" : ".wgrad.transpose.quant"), OpKind::kElementwise,
+                        static_cast<int64_t>(std::llround(rows * width)), input ? element_bytes(DType::kBf16) : scaled,
+                        input ? 2 * scaled : scaled, 1.0);
+  out->push_back(q);
+}
+
 // Backward ops derived from forward ones. Activation gradients: each weight GEMM's dgrad (same FLOPs),
 // the attention core's backward (recompute scores, then dP, dS, dQ, dK, dV: 2.5× the forward FLOPs)
 // and memory ops twice over. Weight gradients: each weight GEMM's wgrad (same FLOPs).
 std::vector<Op> derive_backward(const std::vector<Op>& forward, Phase phase) {
   std::vector<Op> out;
   for (const Op& op : forward) {
+    if (is_quantization_op(op)) continue;  // the gradient passes a cast unchanged
     const bool gemm = op.kind == OpKind::kGemm || op.kind == OpKind::kGroupedGemm;
+    const bool quantized = gemm && op.is_weight_gemm && quantizes_activations(op.dtype);
+    // Rows of the activation operand (tokens, or expert rows summed over groups).
+    const double rows = gemm ? op.flops / (2.0 * static_cast<double>(op.shape.n) * static_cast<double>(op.shape.k)) : 0;
+    if (quantized) add_backward_quantization(op, rows, phase, &out);
     if (phase == Phase::kTrainBackwardWeight) {
       if (op.kind == OpKind::kEmbedding) {
         Op scatter = op;
@@ -259,11 +301,11 @@ std::vector<Op> derive_backward(const std::vector<Op>& forward, Phase phase) {
       w.name += ".wgrad";
       w.shape.m = op.shape.k;  // dW[k × n] = X^T[k × tokens] · dY[tokens × n]
       w.shape.k = op.shape.m;
-      // Reads X[tokens × k] and dY[tokens × n] in bf16; accumulates dW in fp32.
+      // Reads X[tokens × k] and dY[tokens × n] (FP8 when quantized, else bf16); accumulates dW in fp32.
       const double g = static_cast<double>(op.shape.groups);
       const double tokens = static_cast<double>(op.shape.m), k = static_cast<double>(op.shape.k),
                    n = static_cast<double>(op.shape.n);
-      w.bytes_read = g * tokens * (k + n) * 2.0;
+      w.bytes_read = g * tokens * (k + n) * (quantized ? element_bytes(op.dtype) : 2.0);
       w.bytes_written = g * k * n * 4.0;
       out.push_back(w);
       continue;
@@ -339,7 +381,7 @@ std::vector<Op> build_mtp_ops(const ModelSpec& m, Phase phase, const BatchShape&
   for (int64_t i = 0; i < m.mtp_modules; ++i) {
     forward.push_back(norm(f, "mtp.hnorm", t * m.hidden_size));
     forward.push_back(norm(f, "mtp.enorm", t * m.hidden_size));
-    forward.push_back(weight_gemm(f, "mtp.eh_proj", t, m.hidden_size, 2 * m.hidden_size));
+    push_weight_gemm(f, "mtp.eh_proj", t, m.hidden_size, 2 * m.hidden_size, &forward);
     const LayerOps layer = build_forward_layer(m, m.num_layers - 1, fwd_phase, b, p);
     forward.insert(forward.end(), layer.attention.begin(), layer.attention.end());
     forward.insert(forward.end(), layer.ffn.begin(), layer.ffn.end());
@@ -348,6 +390,19 @@ std::vector<Op> build_mtp_ops(const ModelSpec& m, Phase phase, const BatchShape&
   }
   const bool backward = phase == Phase::kTrainBackwardInput || phase == Phase::kTrainBackwardWeight;
   return backward ? derive_backward(forward, phase) : forward;
+}
+
+bool quantizes_activations(DType gemm) { return gemm == DType::kFp8 || gemm == DType::kFp4; }
+
+Op activation_quantization_op(const std::string& gemm_name, int64_t elements, DType gemm, DType activation) {
+  return make_memory_op(gemm_name + ".quant", OpKind::kElementwise, elements, element_bytes(activation),
+                        element_bytes(gemm) + activation_scale_bytes(gemm), 1.0);
+}
+
+bool is_quantization_op(const Op& op) {
+  const std::string suffix = ".quant";
+  return op.kind == OpKind::kElementwise && op.name.size() >= suffix.size() &&
+         op.name.compare(op.name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 double total_flops(const std::vector<Op>& ops) {

@@ -63,6 +63,17 @@ std::vector<Op> build_head_ops(const ModelSpec& model, Phase phase, const BatchS
 std::vector<Op> build_mtp_ops(const ModelSpec& model, Phase phase, const BatchShape& batch,
                               const PrecisionSpec& precision);
 
+// Online activation quantization (DeepSeek-V3 technical report, sections 3.3 and 3.5.2): an FP8 GEMM
+// reads its activation operand in FP8, so the BF16 output of the op before it is read from HBM,
+// quantized per 1x128 tile (one FP32 scale each) and written back first; FP4 (NVFP4) likewise with
+// one FP8 scale per 16 elements. Other formats keep their activations as they are.
+bool quantizes_activations(DType gemm);
+// The memory-bound kernel that quantizes `elements` activations for GEMM `gemm_name`
+// (named gemm_name + ".quant").
+Op activation_quantization_op(const std::string& gemm_name, int64_t elements, DType gemm, DType activation);
+// True for ops made by activation_quantization_op (and their backward counterparts).
+bool is_quantization_op(const Op& op);
+
 double total_flops(const std::vector<Op>& ops);
 double total_bytes(const std::vector<Op>& ops);
 

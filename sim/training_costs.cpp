@@ -171,7 +171,7 @@ double saved_activation_bytes(const configs::TrainingScenario& s, int64_t layer)
     if (s.recompute == models::Recompute::kSelective &&
         (op.kind == models::OpKind::kNorm || op.name == "kv_b_proj" || op.name == "q_b_proj"))
       return;
-    if (op.kind == models::OpKind::kRouter) return;
+    if (op.kind == models::OpKind::kRouter || models::is_quantization_op(op)) return;  // FP8 cache: counted at its producer
     if (op.name.size() >= 4 && op.name.compare(op.name.size() - 4, 4, ".act") == 0) return;  // recomputed SwiGLU
     if (op.kind == models::OpKind::kAttention) {
       saved += op.bytes_written / 2 + static_cast<double>(tokens * op.shape.heads) * 4.0;  // FP8 output + LSE

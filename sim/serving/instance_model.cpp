@@ -218,8 +218,13 @@ InstanceModel::LayerTimes InstanceModel::compute_times(models::Phase phase, cons
   const double in_b = models::element_bytes(dispatch_dtype_);
   std::vector<models::Op> routed = {
       models::make_grouped_gemm("experts.gate_up", g, per_group, 2 * inter, h, precision_.gemm, wb, in_b, true),
-      models::make_memory_op("experts.act", models::OpKind::kElementwise, g * per_group * inter, 4, 2, 1),
-      models::make_grouped_gemm("experts.down", g, per_group, h, inter, precision_.gemm, wb, 2, true)};
+      models::make_memory_op("experts.act", models::OpKind::kElementwise, g * per_group * inter, 4, 2, 1)};
+  if (models::quantizes_activations(precision_.gemm)) {
+    routed.push_back(models::activation_quantization_op("experts.down", g * per_group * inter, precision_.gemm,
+                                                        precision_.activation));
+  }
+  routed.push_back(models::make_grouped_gemm("experts.down", g, per_group, h, inter, precision_.gemm, wb,
+                                             models::quantizes_activations(precision_.gemm) ? 1 : 2, true));
   lt.moe_attention_s = op_list_s(moe.attention) / tp;
   lt.moe_ffn_s = op_list_s(shared) / tp + op_list_s(routed);
   lt.head_s = op_list_s(models::build_head_ops(model_, phase, b, precision_)) / tp;

@@ -108,6 +108,58 @@ TEST(OpGraph, BackwardWeightHasOneWgradPerWeightGemm) {
   EXPECT_NEAR(layer_flops(wgrad) / layer_flops(fwd), 1.0, 0.1);
 }
 
+std::vector<Op> all_ops(const LayerOps& l) {
+  std::vector<Op> ops = l.attention;
+  ops.insert(ops.end(), l.ffn.begin(), l.ffn.end());
+  return ops;
+}
+
+const Op* find_op(const std::vector<Op>& ops, const std::string& name) {
+  for (const Op& op : ops)
+    if (op.name == name) return &op;
+  return nullptr;
+}
+
+TEST(OpGraph, Fp8GemmInputsAreQuantizedOnlineAndBf16OnesAreNot) {
+  const ModelSpec m = testing::deepseek_v3();
+  PrecisionSpec fp8;
+  fp8.gemm = DType::kFp8;
+  const std::vector<Op> bf16_ops = all_ops(build_layer_ops(m, 5, Phase::kTrainForward, training_batch(64), PrecisionSpec{}));
+  for (const Op& op : bf16_ops) EXPECT_FALSE(is_quantization_op(op)) << op.name;
+  const std::vector<Op> ops = all_ops(build_layer_ops(m, 5, Phase::kTrainForward, training_batch(64), fp8));
+  // o_proj's input: 64 tokens x 128 heads x 128; read as BF16, written as FP8 + an FP32 scale per 128.
+  const Op* q = find_op(ops, "o_proj.quant");
+  ASSERT_NE(q, nullptr);
+  EXPECT_DOUBLE_EQ(q->bytes_read, 64.0 * 16384 * 2);
+  EXPECT_DOUBLE_EQ(q->bytes_written, 64.0 * 16384 * (1 + 4.0 / 128));
+  // Routed experts' down projection quantizes its 64 x top-8 rows of 2,048.
+  ASSERT_NE(find_op(ops, "experts.down.quant"), nullptr);
+  EXPECT_EQ(find_op(ops, "experts.down.quant")->shape.elements, 64 * 8 * 2048);
+  // kv_a_proj shares the query projection's quantized input; the BF16 router has none.
+  EXPECT_EQ(find_op(ops, "kv_a_proj.quant"), nullptr);
+  EXPECT_EQ(find_op(ops, "router.gate.quant"), nullptr);
+}
+
+TEST(OpGraph, Fp8BackwardQuantizesGradientsInBothLayoutsAndTransposesInputs) {
+  const ModelSpec m = testing::deepseek_v3();
+  PrecisionSpec fp8;
+  fp8.gemm = DType::kFp8;
+  const std::vector<Op> dgrad = all_ops(build_layer_ops(m, 5, Phase::kTrainBackwardInput, training_batch(64), fp8));
+  const std::vector<Op> wgrad = all_ops(build_layer_ops(m, 5, Phase::kTrainBackwardWeight, training_batch(64), fp8));
+  // dY of o_proj is 64 x 7168: read once in BF16, written in 1x128 and 128x1 tiles.
+  const Op* dq = find_op(dgrad, "o_proj.dgrad.quant");
+  ASSERT_NE(dq, nullptr);
+  EXPECT_DOUBLE_EQ(dq->bytes_read, 64.0 * 7168 * 2);
+  EXPECT_DOUBLE_EQ(dq->bytes_written, 2 * 64.0 * 7168 * (1 + 4.0 / 128));
+  // The cached FP8 input of o_proj (64 x 16384) is transposed for wgrad.
+  const Op* tq = find_op(wgrad, "o_proj.wgrad.transpose.quant");
+  ASSERT_NE(tq, nullptr);
+  EXPECT_EQ(tq->shape.elements, 64 * 16384);
+  // No backward op is derived from a forward quantization, and the router stays BF16.
+  for (const Op& op : dgrad) EXPECT_EQ(op.name.find(".quant.backward"), std::string::npos) << op.name;
+  EXPECT_EQ(find_op(dgrad, "router.gate.dgrad.quant"), nullptr);
+}
+
 TEST(OpGraph, CausalPairsCountTheTriangle) {
   EXPECT_DOUBLE_EQ(attention_pairs(1, 4, 4, true), 10.0);
   EXPECT_DOUBLE_EQ(attention_pairs(2, 2, 6, true), 2 * (2 * 4 + 3));
