@@ -233,12 +233,16 @@ Result<PipelineResult> Executor::run() {
         const double rd = ready(r, order_[r][s.next]);
         if (!std::isnan(rd)) start = std::max(s.free_s, rd);
       }
-      // ZB-H1: a queued weight gradient fills time in which the next task could not start, and
-      // runs before a forward that would hold more micro-batches' activations (forward done,
-      // weight gradient not) than the first stage of 1F1B does (pp): same peak memory.
+      // ZB-H1: a queued weight gradient fills idle time when it ends before the next task can
+      // start (or that start is not known yet); filling a shorter gap would delay the input
+      // gradient that the earlier stages wait for. It also runs before a forward that would hold
+      // more micro-batches' activations (forward done, weight gradient not) than the first stage
+      // of 1F1B does (pp): same peak memory.
       const bool memory_full = s.next < order_[r].size() && order_[r][s.next].kind == TaskKind::kForward &&
                                s.forwards[0] - (s.backwards[0] - static_cast<int>(s.weights.size())) >= pp_;
-      if (kind_ == ScheduleKind::kZb1p && !s.weights.empty() && (start > s.free_s || memory_full)) {
+      const bool fits = !s.weights.empty() && start > s.free_s &&
+                        (std::isinf(start) || start - s.free_s >= c_.weight_s[s.weights.front().stage]);
+      if (kind_ == ScheduleKind::kZb1p && !s.weights.empty() && (fits || memory_full)) {
         start = s.free_s;
         deferred = true;
       }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 namespace moesim::sim {
 namespace {
@@ -43,6 +44,33 @@ TEST(PipelineScheduleTest, ZeroBubbleMatchesWhenWeightGradientsAreCheaper) {
   Result<PipelineResult> r = run_pipeline(ScheduleKind::kZb1p, 8, 32, uniform(8, 1, 1, 0.5));
   ASSERT_TRUE(r.ok());
   EXPECT_NEAR(max_bubble(r.value()), bubble_formula(ScheduleKind::kZb1p, 8, 1, 1.5, 0.5, 0), 1e-9);
+}
+
+// With unequal chunks (T1's stage: F 27.5, B-input 41.2, W 17.7 ms) a weight gradient that filled a
+// gap shorter than itself would delay the input gradient the earlier stages wait for; ZB-H1 must
+// still land on its formula.
+TEST(PipelineScheduleTest, ZeroBubbleMatchesItsFormulaForUnequalChunks) {
+  for (int pp : {4, 8, 16}) {
+    for (const auto& [f, bi, w] : {std::tuple{0.0275, 0.0412, 0.0177}, std::tuple{1.3, 1.7, 0.9}, std::tuple{1.0, 2.0, 0.4}}) {
+      Result<PipelineResult> r = run_pipeline(ScheduleKind::kZb1p, pp, 8 * pp, uniform(pp, f, bi, w));
+      ASSERT_TRUE(r.ok());
+      EXPECT_NEAR(max_bubble(r.value()), bubble_formula(ScheduleKind::kZb1p, pp, f, bi + w, w, 0), 1e-9)
+          << pp << " " << f << " " << bi << " " << w;
+    }
+  }
+}
+
+// DualPipe's formula is exact when F equals B-input; otherwise the simulated bubble differs from it
+// by (F - B-input) per half-pipeline step (dualpipe.py's order executed as written).
+TEST(PipelineScheduleTest, DualPipeMatchesItsFormulaWheneverForwardEqualsInputBackward) {
+  for (int pp : {4, 8, 16}) {
+    for (double w : {0.2, 0.5, 1.0}) {
+      Result<PipelineResult> r = run_pipeline(ScheduleKind::kDualPipe, pp, 4 * pp, uniform(pp, 1, 1, w));
+      ASSERT_TRUE(r.ok());
+      EXPECT_NEAR(max_bubble(r.value()), bubble_formula(ScheduleKind::kDualPipe, pp, 1, 1 + w, w, 2 + w), 1e-9)
+          << pp << " " << w;
+    }
+  }
 }
 
 TEST(PipelineScheduleTest, EveryRankRunsEveryMicroBatchOnceInEachChunk) {
