@@ -16,8 +16,9 @@ double optimal_pairing_max(const std::vector<double>& load, const std::vector<in
 // expert (spread) or to the lightest replica (concentrate): small pieces partner heavy replicas.
 std::vector<int> level_replication(const std::vector<double>& load, int slots, int cap, double level, bool spread);
 
-// Hill climbing from `count`: move one replica from a donor to a recipient while the optimal pairing's
-// max drops. Keeps 1 <= count <= cap and the sum. Deterministic.
+// Hill climbing from the best few of `count` and the level_replication seeds: move one replica from a
+// donor to a recipient while the optimal pairing's max drops, or stays while fewer pairs reach it;
+// the best climbed result is returned. Keeps 1 <= count <= cap and the sum. Deterministic.
 std::vector<int> improve_pair_replication(const std::vector<double>& load, std::vector<int> count, int cap);
 
 }  // namespace moesim::planner

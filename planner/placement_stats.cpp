@@ -125,6 +125,7 @@ double max_gpu_load_lower_bound(const std::vector<double>& load, const Placement
   const double total = std::accumulate(load.begin(), load.end(), 0.0);
   double bound = std::max(total / spec.gpus, min_max_replica_load(load, spec.replicas));
   if (slots_per_gpu(spec) <= kMaxCountedSlots) bound = slot_count_lower_bound(load, slots_per_gpu(spec), spec.gpus, bound);
+  if (slots_per_gpu(spec) == 2) bound = pair_lower_bound(load, spec.gpus, bound);
   if (can_enumerate(spec)) bound = std::max(bound, GroupPartitionBound(load, spec, true).solve());
   return bound;
 }

@@ -29,6 +29,9 @@ struct PlacementStats {
 //  (d) slot counting (slot_bound.hpp): with S slots per GPU, a GPU with a replica > a >= T/2 has
 //      S-1 others below T - a; no replication satisfies that count at T => T is a bound
 //      (evaluated when S <= 4, where it binds);
+//  (e) pair certificate (slot_bound.hpp, S = 2 only): for cuts y <= T/2, the pieces above T - y need
+//      distinct partners below y; Lagrangian weights on these conditions, minimised exactly over all
+//      replications by a knapsack DP, prove T unreachable;
 //  (c) when hierarchical: every policy here keeps a group's experts and replicas on one node, so
 //      for each equal-cardinality partition of groups onto nodes, max over nodes of (a)/(b) taken
 //      inside the node is a bound; the minimum over all partitions (enumerated when there are at

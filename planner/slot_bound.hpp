@@ -18,4 +18,17 @@ double slot_count_lower_bound(const std::vector<double>& load, int slots_per_gpu
 // threshold `a` in [t/2, t) (exposed for tests).
 bool proven_infeasible(const std::vector<double>& load, int slots_per_gpu, int gpus, double t, double a);
 
+// Bound (e), two slots per GPU (argument in slot_bound.cpp): the largest T, searched between
+// `known_bound` and the best pairing found for a replication, that Lagrangian multipliers over the
+// partner-count conditions prove infeasible for every replication of `load` into 2 × gpus slots.
+// Returns `known_bound` when nothing better is proven, or when experts × extras² > 4e6 (DP too big).
+// Deterministic; about 15 ms per decode-shaped layer (256 experts, 32 extra replicas).
+// REQUIRES: loads >= 0, 2 × gpus >= load.size().
+double pair_lower_bound(const std::vector<double>& load, int gpus, double known_bound);
+
+// True when the multipliers `weight` on the cuts `cut` (each clamped into (0, t/2]) prove that no
+// replication of `load` into 2 × gpus slots pairs with every GPU at or below `t` (exposed for tests).
+bool pair_certificate_holds(const std::vector<double>& load, int gpus, double t, const std::vector<double>& cut,
+                            const std::vector<double>& weight);
+
 }  // namespace moesim::planner
