@@ -1,5 +1,6 @@
-// `moesim plan [PLAN.yaml] [--json] [--top K] [--jobs N] [--no-refine] [--cache DIR]`: search
-// hardware × parallelism × quantization for serving or training; ranked table + Pareto front.
+// `moesim plan [PLAN.yaml] [--json] [--top K] [--refine K] [--jobs N] [--no-refine] [--cache DIR]
+// [--calibration FILE]`: search hardware × parallelism × quantization for serving or training;
+// ranked table + Pareto front, the best rows refined by simulation in child processes.
 // Under `mpirun -np N` the candidates are sharded over the ranks and rank 0 prints the result.
 #include <unistd.h>
 
@@ -10,12 +11,13 @@
 #include <string>
 
 #include "cli/command.hpp"
+#include "cli/cost_model_factory.hpp"
 #include "configs/plan_spec.hpp"
-#include "models/cost_model.hpp"
 #include "planner/search/plan_json.hpp"
 #include "planner/search/refine.hpp"
 #include "planner/search/serving_search.hpp"
 #include "planner/search/sharding.hpp"
+#include "planner/search/training_refine.hpp"
 #include "planner/search/training_search.hpp"
 
 namespace moesim::cli {
@@ -30,19 +32,21 @@ struct PlanArgs {
   std::string plan = kDefaultPlan;
   bool json = false;
   int top = 0;           // 0 = the plan's
+  int refine = -1;       // rows to simulate; -1 = serving: top, training: min(top, 8)
   int jobs = 1;
   bool no_refine = false;
+  std::vector<std::string> calibration;
   std::string cache_dir;
   bool timing = false;
 };
 
-ps::ProgressFn progress_bar(bool on) {
+ps::ProgressFn progress_bar(bool on, const char* label) {
   if (!on) return {};
-  return [](size_t done, size_t total) {
+  return [label](size_t done, size_t total) {
     const int width = 40;
     const double f = total ? static_cast<double>(std::min(done, total)) / static_cast<double>(total) : 1.0;
     const int filled = static_cast<int>(f * width);
-    std::fprintf(stderr, "\revaluating [%s%s] %zu/%zu", std::string(static_cast<size_t>(filled), '#').c_str(),
+    std::fprintf(stderr, "\r%s [%s%s] %zu/%zu", label, std::string(static_cast<size_t>(filled), '#').c_str(),
                  std::string(static_cast<size_t>(width - filled), ' ').c_str(), std::min(done, total), total);
     if (done >= total) std::fprintf(stderr, "\n");
   };
@@ -120,24 +124,65 @@ void print_serving(const nlohmann::json& doc) {
                 r["total_nodes"].get<int>(), r["usd_per_m_output_tokens"].get<double>(),
                 r["weight_dtype"].get<std::string>().c_str(), r["why"].get<std::string>().c_str());
   }
-  std::printf("\nAnalytical estimates (roofline cost model, alpha-beta collectives; assumptions in --json / `moesim report`).\n");
+  std::printf("\nAnalytical estimates (%s; alpha-beta collectives; assumptions in --json / `moesim report`).\n",
+              doc["cost_model"].get<std::string>().c_str());
+}
+
+// The simulated step time of a row: seconds, "no fit" (simulated memory exceeds HBM), "failed",
+// "n/a" (the simulator cannot model it) or "-" (not simulated).
+std::string simulated_step(const nlohmann::json& r) {
+  if (!r.contains("simulated")) return "-";
+  const auto& sim = r["simulated"];
+  if (!sim["ran"].get<bool>()) return "n/a";
+  if (!sim["fits"].get<bool>()) return "no fit";
+  if (!sim["ok"].get<bool>()) return "failed";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", sim["step_s"].get<double>());
+  return buf;
 }
 
 void print_training(const nlohmann::json& doc) {
   std::printf("plan %s: %s (config %s)\n", doc["plan"]["name"].get<std::string>().c_str(),
               doc["model"]["display_name"].get<std::string>().c_str(), doc["config_hash"].get<std::string>().c_str());
-  std::printf("searched %zu layouts analytically, %zu feasible\n\n", doc["search"]["candidates_evaluated"].get<size_t>(),
+  size_t simulated = 0;
+  for (const auto& r : doc["ranked"]) simulated += r.contains("simulated") && r["simulated"]["ran"].get<bool>() ? 1 : 0;
+  std::printf("searched %zu layouts analytically, %zu feasible", doc["search"]["candidates_evaluated"].get<size_t>(),
               doc["search"]["feasible"].get<size_t>());
-  std::printf("%-4s %-6s %-4s %5s %3s %4s %3s %3s %-8s %2s %-9s %8s %7s %11s %6s %s\n", "RANK", "GPU", "GEMM", "GPUS",
-              "PP", "DP", "EP", "TP", "SCHEDULE", "MB", "RECOMPUTE", "STEP s", "DAYS", "$", "MFU", "WHY");
+  if (simulated > 0) {
+    std::printf(";\nthe best %zu it can model simulated (moesim simulate train) and re-ranked among themselves by "
+                "simulated %s", simulated, doc["plan"]["objective"].get<std::string>().c_str());
+  }
+  std::printf("\n\n%-4s %-6s %-4s %5s %3s %4s %3s %3s %-8s %2s %-9s %8s %8s %7s %11s %6s %s\n", "RANK", "GPU", "GEMM",
+              "GPUS", "PP", "DP", "EP", "TP", "SCHEDULE", "MB", "RECOMPUTE", "STEP s", "SIM s", "DAYS", "$", "MFU", "WHY");
   for (const auto& r : doc["ranked"]) {
-    std::printf("%-4d %-6s %-4s %5d %3d %4d %3d %3d %-8s %2d %-9s %8.2f %7.1f %11.0f %5.1f%% %s\n", r["rank"].get<int>(),
+    std::printf("%-4d %-6s %-4s %5d %3d %4d %3d %3d %-8s %2d %-9s %8.2f %8s %7.1f %11.0f %5.1f%% %s\n", r["rank"].get<int>(),
                 r["gpu"].get<std::string>().c_str(), r["gemm_dtype"].get<std::string>().c_str(), r["total_gpus"].get<int>(),
                 r["pp"].get<int>(), r["dp"].get<int>(), r["ep"].get<int>(), r["tp"].get<int>(),
                 r["schedule"].get<std::string>().c_str(), r["micro_batch_sequences"].get<int>(),
-                r["recompute"].get<std::string>().c_str(), r["step_s"].get<double>(), r["time_to_train_days"].get<double>(),
-                r["total_usd"].get<double>(), 100 * r["mfu"].get<double>(), r["why"].get<std::string>().c_str());
+                r["recompute"].get<std::string>().c_str(), r["step_s"].get<double>(), simulated_step(r).c_str(),
+                r["time_to_train_days"].get<double>(), r["total_usd"].get<double>(), 100 * r["mfu"].get<double>(),
+                r["why"].get<std::string>().c_str());
   }
+  std::printf("\nSTEP s, DAYS, $ and MFU are analytical; SIM s is the simulated step (simulated days, $ and MFU in WHY;\n"
+              "n/a: the simulator does not model the layout).\n"
+              "Cost model: %s.\n", doc["cost_model"].get<std::string>().c_str());
+}
+
+// Rows to simulate: --refine K, else all listed rows for serving and at most 8 for training (a
+// training step takes seconds of simulation); none with --no-refine or without our own path.
+int refine_count(const PlanArgs& a, const configs::PlanSpec& plan, int top) {
+  if (a.no_refine || ps::self_executable().empty()) return 0;
+  if (a.refine >= 0) return a.refine;
+  return plan.kind == configs::PlanKind::kServing ? top : std::min(top, ps::kDefaultTrainingRefine);
+}
+
+std::vector<std::string> child_args(const PlanArgs& a) {
+  std::vector<std::string> args;
+  for (const std::string& f : a.calibration) {
+    args.push_back("--calibration");
+    args.push_back(f);
+  }
+  return args;
 }
 
 int run_plan(const PlanArgs& a) {
@@ -146,36 +191,39 @@ int run_plan(const PlanArgs& a) {
   if (!loaded.ok()) return report_errors(loaded.errors());
   const configs::PlanSpec& plan = loaded.value();
   const int top = a.top > 0 ? a.top : static_cast<int>(plan.top);
+  Result<CostModelChoice> cost_model = make_cost_model(a.calibration);
+  if (!cost_model.ok()) return report_errors(cost_model.errors());
+  const models::CostModel& cost = *cost_model.value().model;
+  const std::string& cost_text = cost_model.value().description;
   Result<ps::ShardContext> started = ps::start_sharding(a.jobs);
   if (!started.ok()) return report_errors(started.errors());
   const ps::ShardContext ctx = started.value();
   const bool tty = ctx.is_root() && ::isatty(STDERR_FILENO);
-  const models::RooflineCostModel cost;
+  const int k = refine_count(a, plan, top);
+  const ps::SubprocessRunner child(ps::self_executable(), child_args(a));
+  const ps::CachedRunner runner(child, a.cache_dir, cost_model.value().fingerprint);
   std::string text;
   int rc = 0;
   if (plan.kind == configs::PlanKind::kServing) {
     const ps::ServingModel heat(plan, cost);
-    Result<ps::ServingPlanResult> r = ps::search_serving(plan, cost, ctx, progress_bar(tty));
+    Result<ps::ServingPlanResult> r = ps::search_serving(plan, cost, ctx, progress_bar(tty, "evaluating"));
     if (!r.ok()) {
       rc = ctx.is_root() ? report_errors(r.errors()) : static_cast<int>(r.errors().front().kind);
     } else if (ctx.is_root()) {
       ps::ServingPlanResult result = std::move(r).value();
-      const std::string exe = ps::self_executable();
-      if (!a.no_refine && !exe.empty()) {
-        if (tty) std::fprintf(stderr, "simulating the top %d deployments (moesim simulate serve, %d at a time)...\n", top, a.jobs);
-        const ps::SubprocessSimulator child(exe, plan.serving.slo);
-        const ps::CachedSimulator cached(child, a.cache_dir);
-        ps::refine_top(plan, result.load, &result.ranked, top, cached, a.jobs);
-        ps::apply_refinement(&result.ranked, top);
-      }
-      text = ps::serving_result_json(plan, result, top, &heat);
+      ps::refine_top(plan, result.load, &result.ranked, k, runner, a.jobs, progress_bar(tty, "simulate serve"));
+      ps::apply_refinement(&result.ranked, k);
+      text = ps::serving_result_json(plan, result, top, &heat, cost_text);
     }
   } else {
-    Result<ps::TrainingPlanResult> r = ps::search_training(plan, cost, ctx, progress_bar(tty));
+    Result<ps::TrainingPlanResult> r = ps::search_training(plan, cost, ctx, progress_bar(tty, "evaluating"));
     if (!r.ok()) {
       rc = ctx.is_root() ? report_errors(r.errors()) : static_cast<int>(r.errors().front().kind);
     } else if (ctx.is_root()) {
-      text = ps::training_result_json(plan, r.value(), top);
+      ps::TrainingPlanResult result = std::move(r).value();
+      ps::refine_training_top(plan, &result.ranked, k, runner, a.jobs, progress_bar(tty, "simulate train"));
+      ps::apply_training_refinement(plan, &result.ranked);
+      text = ps::training_result_json(plan, result, top, cost_text);
     }
   }
   ps::finish_sharding(ctx);
@@ -202,11 +250,15 @@ void add_plan_commands(CLI::App& app, CommandRunner& runner) {
   auto a = std::make_shared<PlanArgs>();
   sub->add_option("plan", a->plan, "Plan file (YAML path) or catalog name")->default_str(kDefaultPlan);
   sub->add_flag("--json", a->json, "Print one JSON document (what `moesim report` reads)");
-  sub->add_option("--top", a->top, "Rows to list and to refine by simulation (default: the plan's `top`)")
-      ->check(CLI::PositiveNumber);
+  sub->add_option("--top", a->top, "Rows to list (default: the plan's `top`)")->check(CLI::PositiveNumber);
+  sub->add_option("--refine", a->refine,
+                  "Best rows to refine by simulation in child processes (default: serving all --top rows; training "
+                  "min(--top, 8), the best layouts `simulate train` can model (tp = 1), since a step takes seconds)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--jobs", a->jobs, "Local threads for evaluation and simulations")->check(CLI::Range(1, 256));
   sub->add_flag("--no-refine", a->no_refine, "Analytical estimates only (skip the child-process simulations)");
   sub->add_option("--cache", a->cache_dir, "Directory caching simulation results by scenario hash");
+  add_calibration_option(sub, &a->calibration);
   sub->add_flag("--timing", a->timing, "Print the wall time on stderr");
   runner.on(sub, [a] { return run_plan(*a); });
 }

@@ -6,11 +6,12 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/command.hpp"
+#include "cli/cost_model_factory.hpp"
 #include "cli/spec_json.hpp"
 #include "configs/serving_scenario.hpp"
-#include "models/cost_model.hpp"
 #include "sim/serving/serving_sim.hpp"
 
 namespace moesim::cli {
@@ -80,7 +81,8 @@ nlohmann::json comm_json(const sim::serving::CommTable& c) {
   return {{"tokens_per_gpu", c.tokens}, {"dispatch_s", c.dispatch_s}, {"combine_s", c.combine_s}};
 }
 
-nlohmann::json result_json(const configs::ServingScenarioSpec& s, const sim::serving::ServingResult& r) {
+nlohmann::json result_json(const configs::ServingScenarioSpec& s, const sim::serving::ServingResult& r,
+                           const std::string& cost_model) {
   const nlohmann::json config = scenario_json(s);
   return {{"schema_version", kSchemaVersion},
           {"command", "simulate serve"},
@@ -88,7 +90,7 @@ nlohmann::json result_json(const configs::ServingScenarioSpec& s, const sim::ser
           {"config_hash", config_hash(config)},
           {"seed", s.seed},
           {"resolved_config", config},
-          {"cost_model", "roofline (uncalibrated default efficiencies)"},
+          {"cost_model", cost_model},
           {"deployment",
            {{"arrival_rate_per_s", r.arrival_rate_per_s}, {"prefill_instances", r.prefill_instances},
             {"decode_instances", r.decode_instances}, {"prefill_nodes_per_instance", r.prefill_nodes_per_instance},
@@ -148,6 +150,7 @@ struct ServeArgs {
   std::string trace_out;
   int64_t requests = 0;
   int64_t seed = -1;
+  std::vector<std::string> calibration;
 };
 
 int run_serve(const ServeArgs& a) {
@@ -156,6 +159,8 @@ int run_serve(const ServeArgs& a) {
   configs::ServingScenarioSpec s = std::move(spec).value();
   if (a.requests > 0) s.workload.requests = a.requests;
   if (a.seed >= 0) s.seed = static_cast<uint64_t>(a.seed);
+  Result<CostModelChoice> cost = make_cost_model(a.calibration);
+  if (!cost.ok()) return report_errors(cost.errors());
   sim::serving::ServingOptions opt;
   opt.record_iterations = !a.trace_out.empty();
   if (::isatty(STDERR_FILENO)) {  // a progress bar only for a person watching
@@ -166,14 +171,13 @@ int run_serve(const ServeArgs& a) {
       if (f >= 1.0) std::fprintf(stderr, "\n");
     };
   }
-  const models::RooflineCostModel cost;
-  Result<sim::serving::ServingResult> r = sim::serving::simulate_serving(s, cost, opt);
+  Result<sim::serving::ServingResult> r = sim::serving::simulate_serving(s, *cost.value().model, opt);
   if (!r.ok()) return report_errors(r.errors());
   if (!a.trace_out.empty()) {
     Status w = write_file_atomically(a.trace_out, sim::serving::iterations_chrome_trace(r.value()));
     if (!w.ok()) return report_errors(w.errors());
   }
-  const nlohmann::json j = result_json(s, r.value());
+  const nlohmann::json j = result_json(s, r.value(), cost.value().description);
   if (a.json) print_json(j);
   else print_table(j);
   return 0;
@@ -199,6 +203,7 @@ void add_serve_commands(CLI::App& app, CommandRunner& runner) {
   sub->add_option("--trace-out", a->trace_out, "Write a Chrome trace of every instance iteration to FILE");
   sub->add_option("--requests", a->requests, "Override the scenario's number of requests")->check(CLI::PositiveNumber);
   sub->add_option("--seed", a->seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
+  add_calibration_option(sub, &a->calibration);
   runner.on(sub, [a] { return run_serve(*a); });
 }
 

@@ -3,11 +3,12 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/command.hpp"
+#include "cli/cost_model_factory.hpp"
 #include "cli/spec_json.hpp"
 #include "configs/training_scenario.hpp"
-#include "models/cost_model.hpp"
 #include "sim/network_calibration.hpp"
 #include "sim/training_step.hpp"
 
@@ -47,7 +48,7 @@ nlohmann::json scenario_json(const configs::TrainingScenario& s) {
 }
 
 nlohmann::json result_json(const configs::TrainingScenario& s, const sim::TrainingResult& r,
-                           const sim::NetworkCalibration& cal) {
+                           const sim::NetworkCalibration& cal, const std::string& cost_model) {
   const nlohmann::json config = scenario_json(s);
   const sim::TrainingBreakdown& b = r.breakdown;
   const sim::TrainingCommTimes& c = r.comm;
@@ -88,7 +89,7 @@ nlohmann::json result_json(const configs::TrainingScenario& s, const sim::Traini
             {"dp_all_gather", c.dp_all_gather_s}}},
           {"expert_imbalance", c.expert_imbalance},
           {"stages", stages},
-          {"cost_model", "roofline (uncalibrated default efficiencies, models/cost_model.hpp)"},
+          {"cost_model", cost_model},
           {"network_calibration", cal.source}};
 }
 
@@ -152,18 +153,20 @@ void print_table(const nlohmann::json& j) {
   for (const auto& w : j["warnings"]) std::cout << "warning: " << w.get<std::string>() << "\n";
 }
 
-int run_train(const std::string& scenario_arg, bool json, const std::string& trace_out) {
+int run_train(const std::string& scenario_arg, bool json, const std::string& trace_out,
+              const std::vector<std::string>& calibration) {
   Result<configs::TrainingScenario> s = configs::load_training_scenario(scenario_arg);
   if (!s.ok()) return report_errors(s.errors());
-  const models::RooflineCostModel cost;
+  Result<CostModelChoice> cost = make_cost_model(calibration);
+  if (!cost.ok()) return report_errors(cost.errors());
   const sim::NetworkCalibration cal = sim::embedded_network_calibration(s.value().cluster.gpu.name);
-  Result<sim::TrainingResult> r = sim::simulate_training(s.value(), cost, cal);
+  Result<sim::TrainingResult> r = sim::simulate_training(s.value(), *cost.value().model, cal);
   if (!r.ok()) return report_errors(r.errors());
   if (!trace_out.empty()) {
     Status written = write_file_atomically(trace_out, chrome_trace(s.value(), r.value()).dump());
     if (!written.ok()) return report_errors(written.errors());
   }
-  const nlohmann::json doc = result_json(s.value(), r.value(), cal);
+  const nlohmann::json doc = result_json(s.value(), r.value(), cal, cost.value().description);
   if (json) {
     print_json(doc);
   } else {
@@ -188,10 +191,12 @@ void add_simulate_commands(CLI::App& app, CommandRunner& runner) {
   auto scenario = std::make_shared<std::string>(kDefaultScenario);
   auto json = std::make_shared<bool>(false);
   auto trace_out = std::make_shared<std::string>();
+  auto calibration = std::make_shared<std::vector<std::string>>();
   train->add_option("scenario", *scenario, "Catalog name or YAML file (default: deepseek-v3-pretrain-h800)");
   train->add_flag("--json", *json, "Print one JSON document");
   train->add_option("--trace-out", *trace_out, "Write a Chrome/Perfetto timeline of the step to FILE");
-  runner.on(train, [=] { return run_train(*scenario, *json, *trace_out); });
+  add_calibration_option(train, calibration.get());
+  runner.on(train, [=] { return run_train(*scenario, *json, *trace_out, *calibration); });
 }
 
 }  // namespace moesim::cli

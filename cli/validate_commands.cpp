@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/cost_model_factory.hpp"
 #include "configs/catalog.hpp"
 #include "configs/training_scenario.hpp"
 #include "models/memory.hpp"
@@ -114,9 +115,16 @@ void add_t4_rows(std::vector<Row>* rows, std::vector<Error>* errors, const model
       double bubble = 0;
       for (double b : r.value().bubble_s) bubble = std::max(bubble, b);
       const double formula = sim::bubble_formula(k, pp, c.f, c.bi + c.w, c.w, c.f + c.bi + c.w);
-      rows->push_back({std::string("T4.") + sim::schedule_name(k) + "." + c.tag + ".bubble_s", formula, bubble, "s",
-                       "published formula evaluated at the same F, B, W (pp " + std::to_string(pp) + ", " +
-                           std::to_string(m) + " micro-batches)"});
+      std::string note = "published formula evaluated at the same F, B, W (pp " + std::to_string(pp) + ", " +
+                         std::to_string(m) + " micro-batches)";
+      // dualpipe.py's order, executed as written, departs from the README formula by (F - B-input)
+      // per half-pipeline step: the formula takes a forward and an input backward to be equal.
+      if (k == sim::ScheduleKind::kDualPipe && c.f != c.bi) {
+        char ratio[96];
+        std::snprintf(ratio, sizeof ratio, "; the formula assumes F = B-input, here F/B-input = %.2f", c.f / c.bi);
+        note += ratio;
+      }
+      rows->push_back({std::string("T4.") + sim::schedule_name(k) + "." + c.tag + ".bubble_s", formula, bubble, "s", note});
     }
   }
 }
@@ -188,8 +196,10 @@ int fit_network(const std::string& out_path) {
   return 0;
 }
 
-int run_validate(bool json) {
-  const models::RooflineCostModel cost;
+int run_validate(bool json, const std::vector<std::string>& calibration) {
+  Result<CostModelChoice> model = make_cost_model(calibration);
+  if (!model.ok()) return report_errors(model.errors());
+  const models::CostModel& cost = *model.value().model;
   std::vector<Row> rows;
   std::vector<Error> errors;
   add_training_rows(&rows, &errors, cost);
@@ -207,7 +217,7 @@ int run_validate(bool json) {
   }
   if (json) {
     print_json({{"schema_version", kSchemaVersion}, {"command", "validate"},
-                {"cost_model", "roofline (uncalibrated default efficiencies)"}, {"rows", out}});
+                {"cost_model", model.value().description}, {"rows", out}});
     return 0;
   }
   std::printf("%-52s %14s %14s %9s\n", "id", "published", "predicted", "rel.err");
@@ -224,10 +234,12 @@ void add_validate_commands(CLI::App& app, CommandRunner& runner) {
   CLI::App* sub = app.add_subcommand("validate", "Predict the published reference figures; print predicted vs published");
   auto json = std::make_shared<bool>(false);
   auto fit_out = std::make_shared<std::string>();
+  auto calibration = std::make_shared<std::vector<std::string>>();
   sub->add_flag("--json", *json, "Print one JSON document");
   sub->add_option("--fit-network", *fit_out,
                   "Refit the network calibration against T3 and write it to FILE (then rebuild to embed it)");
-  runner.on(sub, [=] { return fit_out->empty() ? run_validate(*json) : fit_network(*fit_out); });
+  add_calibration_option(sub, calibration.get());
+  runner.on(sub, [=] { return fit_out->empty() ? run_validate(*json, *calibration) : fit_network(*fit_out); });
 }
 
 }  // namespace moesim::cli

@@ -28,7 +28,7 @@ json gpus_json(const configs::PlanSpec& plan) {
   return out;
 }
 
-json assumptions_json(const configs::PlanSpec& plan) {
+json assumptions_json(const configs::PlanSpec& plan, const std::string& cost_model) {
   const auto& a = plan.assumptions;
   json rows = json::array();
   auto add = [&](const std::string& name, double value, const std::string& unit, const std::string& note) {
@@ -48,7 +48,7 @@ json assumptions_json(const configs::PlanSpec& plan) {
     add("mtp_acceptance_rate", s.mtp_acceptance_rate, "", "probability a draft token is accepted");
     add("activation_reserve", s.activation_reserve_bytes, "bytes/GPU", "HBM kept for activations and buffers");
   }
-  add("cost_model", 0, "", "roofline (uncalibrated, ±30 %) for ops; α-β from the cluster spec for collectives");
+  add("cost_model", 0, "", cost_model + " for ops; α-β from the cluster spec for collectives");
   return rows;
 }
 
@@ -109,6 +109,16 @@ json deployment_json(const DeploymentPlan& d, size_t rank, const configs::PlanSp
   return row;
 }
 
+json training_simulated_json(const TrainingSimulated& s) {
+  json j = {{"ran", s.ran}, {"ok", s.ok}, {"error", s.error}, {"fits", s.fits}, {"analytical_rank", s.analytical_rank}};
+  if (!s.ok) return j;
+  j.update({{"step_s", s.step_s}, {"bubble_s", s.bubble_s}, {"exposed_comm_s", s.exposed_comm_s},
+            {"memory_per_gpu_bytes", s.memory_per_gpu_bytes}, {"hbm_bytes", s.hbm_bytes},
+            {"time_to_train_days", s.time_to_train_s / 86400}, {"gpu_hours", s.gpu_hours}, {"total_usd", s.total_usd},
+            {"mfu", s.mfu}, {"mfu_causal", s.mfu_causal}, {"meets_deadline", s.meets_deadline}});
+  return j;
+}
+
 json heatmap_json(const DeploymentPlan& d, const ServingModel& model, const configs::PlanSpec& plan) {
   const int gpus = instance_gpus(d.decode, plan);
   const auto matrix = model.gpu_load_matrix(gpus, d.decode.nodes, d.decode.redundant_experts);
@@ -120,7 +130,7 @@ json heatmap_json(const DeploymentPlan& d, const ServingModel& model, const conf
           {"layers", matrix}};
 }
 
-json header(const configs::PlanSpec& plan) {
+json header(const configs::PlanSpec& plan, const std::string& cost_model) {
   const std::string resolved = plan_json(plan);
   return {{"schema_version", kPlanSchemaVersion},
           {"kind", configs::plan_kind_name(plan.kind)},
@@ -129,8 +139,9 @@ json header(const configs::PlanSpec& plan) {
           {"seed", plan.seed},
           {"model", {{"name", plan.model.name}, {"display_name", plan.model.display_name}, {"what_if", plan.model.what_if}}},
           {"gpus", gpus_json(plan)},
-          {"assumptions", assumptions_json(plan)},
-          {"method", "analytical level (a): op graphs + roofline cost model + alpha-beta collectives; top rows "
+          {"assumptions", assumptions_json(plan, cost_model)},
+          {"cost_model", cost_model},
+          {"method", "analytical level (a): op graphs + cost model + alpha-beta collectives; top rows "
                      "refined by `moesim simulate` in child processes where available"}};
 }
 
@@ -175,8 +186,8 @@ std::string plan_json(const configs::PlanSpec& plan) {
 }
 
 std::string serving_result_json(const configs::PlanSpec& plan, const ServingPlanResult& result, int top,
-                                const ServingModel* heatmap_model) {
-  json doc = header(plan);
+                                const ServingModel* heatmap_model, const std::string& cost_model) {
+  json doc = header(plan, cost_model);
   const ServingLoad& l = result.load;
   doc["load"] = {{"prefill_tokens_per_s", l.prefill_tokens_per_s}, {"input_tokens_per_s", l.input_tokens_per_s},
                  {"output_tokens_per_s", l.output_tokens_per_s}, {"mean_input_tokens", l.mean_input_tokens},
@@ -208,8 +219,9 @@ std::string serving_result_json(const configs::PlanSpec& plan, const ServingPlan
   return doc.dump(2);
 }
 
-std::string training_result_json(const configs::PlanSpec& plan, const TrainingPlanResult& result, int top) {
-  json doc = header(plan);
+std::string training_result_json(const configs::PlanSpec& plan, const TrainingPlanResult& result, int top,
+                                 const std::string& cost_model) {
+  json doc = header(plan, cost_model);
   json infeasible = json::object();
   for (const auto& [k, v] : result.infeasible_by_binding) infeasible[k] = v;
   doc["search"] = {{"candidates_evaluated", result.candidates}, {"feasible", result.feasible}, {"infeasible_by_binding", infeasible}};
@@ -220,7 +232,9 @@ std::string training_result_json(const configs::PlanSpec& plan, const TrainingPl
     const TrainingEstimate& e = r.estimate;
     const std::string gpu = plan.gpus[static_cast<size_t>(c.gpu_index)].gpu_name;
     const bool first_of_gpu = !best_per_gpu.contains(gpu);
-    if (static_cast<int>(i) >= top && !r.pareto && !first_of_gpu) continue;
+    // Simulated rows are listed wherever they rank (the best simulable layouts may rank below `top`).
+    const bool listed = static_cast<int>(i) < top || r.simulated.ran;
+    if (!listed && !r.pareto && !first_of_gpu) continue;
     const int gpus = c.nodes * plan.gpus[static_cast<size_t>(c.gpu_index)].node.gpus_per_node;
     json row = {{"rank", i + 1}, {"key", r.key}, {"gpu", gpu}, {"gemm_dtype", dt(c.gemm_dtype)},
                 {"nodes", c.nodes}, {"total_gpus", gpus}, {"pp", c.pp}, {"dp", c.dp}, {"ep", c.ep}, {"tp", c.tp},
@@ -233,7 +247,8 @@ std::string training_result_json(const configs::PlanSpec& plan, const TrainingPl
                 {"power_kw", gpus * plan.gpus[static_cast<size_t>(c.gpu_index)].node.gpu.tdp_w *
                                  plan.assumptions.power_utilization * plan.assumptions.pue / 1e3},
                 {"pareto", r.pareto}, {"why", r.why}};
-    if (static_cast<int>(i) < top) ranked.push_back(row);
+    if (r.simulated.ran || !r.simulated.error.empty()) row["simulated"] = training_simulated_json(r.simulated);
+    if (listed) ranked.push_back(row);
     if (r.pareto) pareto.push_back(row);
     if (first_of_gpu) best_per_gpu[gpu] = row;
   }

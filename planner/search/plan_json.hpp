@@ -15,10 +15,12 @@ namespace moesim::planner::search {
 inline constexpr int kPlanSchemaVersion = 1;
 
 // `top` rows of the ranking plus every Pareto row; `heatmap_model` (may be null) supplies the
-// per-GPU expert loads of the recommended decode instance.
+// per-GPU expert loads of the recommended decode instance. `cost_model` says which cost model
+// produced the numbers (e.g. "roofline (uncalibrated default efficiencies)").
 std::string serving_result_json(const configs::PlanSpec& plan, const ServingPlanResult& result, int top,
-                                const ServingModel* heatmap_model);
-std::string training_result_json(const configs::PlanSpec& plan, const TrainingPlanResult& result, int top);
+                                const ServingModel* heatmap_model, const std::string& cost_model);
+std::string training_result_json(const configs::PlanSpec& plan, const TrainingPlanResult& result, int top,
+                                 const std::string& cost_model);
 
 // The resolved plan as canonical JSON (its hash: moesim::fnv1a_hex, models/hash.hpp).
 std::string plan_json(const configs::PlanSpec& plan);

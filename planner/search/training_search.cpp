@@ -245,7 +245,7 @@ Result<TrainingPlanResult> search_training(const configs::PlanSpec& plan, const 
   result.candidates = cands.size();
   double fastest = 0, least_hbm = 1e300;
   for (size_t i = 0; i < cands.size(); ++i) {
-    TrainingPlanRow row{canonical_key(cands[i], plan), cands[i], unpack_training(table.data() + i * kTrainingFields), false, ""};
+    TrainingPlanRow row{canonical_key(cands[i], plan), cands[i], unpack_training(table.data() + i * kTrainingFields), false, "", {}};
     least_hbm = std::min(least_hbm, row.estimate.hbm_used_bytes / row.estimate.hbm_usable_bytes);
     if (!row.estimate.feasible) {
       ++result.infeasible_by_binding[row.estimate.binding == 1 ? "hbm" : "deadline"];

@@ -51,12 +51,31 @@ struct TrainingEstimate {
 };
 inline constexpr int kTrainingFields = 12;
 
+// What `moesim simulate train` said about a layout (filled by training_refine.hpp; nothing is set
+// when the row was not simulated). Money and time use the plan's tokens and prices, MFU the same
+// definition as TrainingEstimate::mfu, so the two are comparable.
+struct TrainingSimulated {
+  bool ran = false;            // a simulation was run (or came from the cache) for this row
+  bool ok = false;             // it ran and its JSON was read
+  std::string error;           // why it failed, was not run, or why the layout does not fit
+  bool fits = true;            // false: simulated memory exceeds HBM (the child exits 3)
+  double step_s = 0, bubble_s = 0, exposed_comm_s = 0;
+  double memory_per_gpu_bytes = 0, hbm_bytes = 0;
+  double mfu = 0;
+  double mfu_causal = 0;       // the simulator's own figure (causal attention FLOPs)
+  double time_to_train_s = 0, gpu_hours = 0, total_usd = 0;
+  bool meets_deadline = true;
+  int analytical_rank = 0;     // 1-based rank before refinement re-ordered the rows
+  bool cached = false;
+};
+
 struct TrainingPlanRow {
   std::string key;
   TrainingCandidate candidate;
   TrainingEstimate estimate;
   bool pareto = false;
   std::string why;
+  TrainingSimulated simulated;
 };
 
 struct TrainingPlanResult {

@@ -10,16 +10,16 @@
 namespace moesim::planner::search {
 namespace {
 
-class FakeSimulator : public DeploymentSimulator {
+// Prints what `moesim simulate serve --json` would: TPOT misses the SLO at batch 128.
+class FakeSimulator : public ScenarioRunner {
  public:
-  SimulatedMetrics simulate(const ScenarioFiles& s) const override {
+  SimulationRun run(const ScenarioFiles& s) const override {
     ++calls;
-    SimulatedMetrics m;
-    m.ok = true;
-    m.tpot_p_s = s.scenario_yaml.find("max_requests_per_gpu: 128") != std::string::npos ? 0.06 : 0.03;
-    m.ttft_p_s = 1.0;
-    m.meets_slo = m.tpot_p_s <= 0.05;
-    return m;
+    const bool slow = s.scenario_yaml.find("max_requests_per_gpu: 128") != std::string::npos;
+    SimulationRun r;
+    r.exit_code = 0;
+    r.json = std::string(R"({"ttft_s": {"p90": 1.0}, "tpot_s": {"p90": )") + (slow ? "0.06" : "0.03") + "}}";
+    return r;
   }
   mutable std::atomic<int> calls{0};
 };
@@ -45,7 +45,7 @@ TEST(Refine, TopKSimulatedInParallelAndCachedByScenarioHash) {
   const configs::PlanSpec plan = test::load_plan("small_serving.yaml");
   ServingPlanResult r = small_result(plan);
   FakeSimulator fake;
-  const CachedSimulator cached(fake, "");
+  const CachedRunner cached(fake, "");
   refine_top(plan, r.load, &r.ranked, 3, cached, 2);
   for (size_t i = 0; i < r.ranked.size(); ++i) EXPECT_EQ(r.ranked[i].simulated.ok, i < 3);
   const int first = fake.calls;
@@ -62,14 +62,29 @@ TEST(Refine, DiskCacheSurvivesANewSimulator) {
   std::filesystem::remove_all(dir);
   FakeSimulator fake;
   {
-    const CachedSimulator c1(fake, dir);
+    const CachedRunner c1(fake, dir);
     refine_top(plan, r.load, &r.ranked, 1, c1, 1);
   }
-  const CachedSimulator c2(fake, dir);
+  const CachedRunner c2(fake, dir);
   refine_top(plan, r.load, &r.ranked, 1, c2, 1);
   EXPECT_EQ(fake.calls, 1);
   EXPECT_EQ(c2.hits(), 1u);
+  EXPECT_TRUE(r.ranked[0].simulated.ok);
+  EXPECT_TRUE(r.ranked[0].simulated.cached);
+  // Another salt (another calibration) is another key.
+  const CachedRunner c3(fake, dir, "calibrated");
+  refine_top(plan, r.load, &r.ranked, 1, c3, 1);
+  EXPECT_EQ(fake.calls, 2);
   std::filesystem::remove_all(dir);
+}
+
+TEST(Refine, FailedRunsCarryTheChildsError) {
+  SimulationRun run;
+  run.exit_code = 2;
+  run.error = "moesim: error: bad scenario";
+  const SimulatedMetrics m = serve_metrics_of(run, configs::ServingSloSpec{});
+  EXPECT_FALSE(m.ok);
+  EXPECT_EQ(m.error, "simulate serve exited 2: moesim: error: bad scenario");
 }
 
 TEST(Refine, ParsesSimulateServeJson) {
