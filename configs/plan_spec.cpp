@@ -159,7 +159,10 @@ void read_serving(MapReader& root, bool required, ServingPlanSpec* s) {
   r.optional_number("mtp_acceptance_rate", &s->mtp_acceptance_rate, 0, true);
   if (s->mtp_acceptance_rate > 1) r.error("mtp_acceptance_rate", "expected a probability in [0, 1]");
   r.optional_quantity("activation_reserve", Unit::kBytes, &s->activation_reserve_bytes);
-  r.optional_int("simulated_requests", &s->simulated_requests, 10);
+  r.optional_int("simulated_requests", &s->simulated_requests, 0);
+  if (s->simulated_requests > 0 && s->simulated_requests < 10) {
+    r.error("simulated_requests", "expected 0 (auto) or at least 10 requests");
+  }
   r.optional_number("expert_zipf_exponent", &s->expert_zipf_exponent, 0, true);
   ListSection space(r, "space");
   read_dtypes(space, "weight_dtype", &s->space.weight_dtypes);

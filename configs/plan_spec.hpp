@@ -74,7 +74,9 @@ struct ServingPlanSpec {
   int64_t mtp_draft_tokens = 1;
   double mtp_acceptance_rate = 0.85;
   double activation_reserve_bytes = 6e9;  // HBM per GPU kept for activations, buffers, CUDA context
-  int64_t simulated_requests = 2000;  // requests per refinement simulation
+  // Requests per refinement simulation; 0 = enough for the decode batch to reach steady state
+  // (planner/search/refine.cpp: Little's law on the planned TTFT and TPOT).
+  int64_t simulated_requests = 0;
   // Expert popularity skew assumed for placement (Zipf exponent over experts; 0 = balanced). An
   // assumption until measured loads are given; EPLB's redundant experts then flatten it.
   double expert_zipf_exponent = 0.6;

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdio>
 #include <sstream>
 
@@ -30,6 +32,38 @@ double percentile_of(const nlohmann::json& p, double pct) {
 
 }  // namespace
 
+SimulationWindow steady_state_window(int64_t requested, const DeploymentPlan& d, const ServingLoad& load,
+                                     double rate_per_s) {
+  SimulationWindow w;
+  if (requested > 0) {
+    w.requests = requested;
+    return w;
+  }
+  // A request stays TTFT + output tokens x TPOT. The decode batch fills when tokens in flight do,
+  // and a token in flight belongs to a request of size-biased length E[o^2]/E[o] = 2 E[o] for
+  // the cv-1 lengths written below. Requests arriving in the first quarter (and the last, still
+  // being served when the run ends) are left out of the metrics, so the run lasts four such
+  // stays, at least a minute: the batch is full when measuring starts.
+  const double stay_s = d.prefill_est.latency_s + 2 * load.mean_output_tokens * d.decode_est.latency_s;
+  const double duration_s = std::max(kMinSimulatedWindowS, stay_s / w.warmup_fraction);
+  w.requests = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(rate_per_s * duration_s)), kMinSimulatedRequests,
+                                   kMaxSimulatedRequests);
+  return w;
+}
+
+SimulatedFleet simulated_fleet(const DeploymentPlan& d) {
+  const double ratio = static_cast<double>(d.prefill_instances) / std::max(1, d.decode_instances);
+  SimulatedFleet best;
+  double best_error = std::numeric_limits<double>::infinity();
+  for (int decode = 1; decode <= std::min(kMaxSimulatedDecodeInstances, std::max(1, d.decode_instances)); ++decode) {
+    const int prefill = std::max(1, static_cast<int>(std::lround(decode * ratio)));
+    const double error = std::abs(prefill / (decode * ratio) - 1);
+    if (error < best_error - 1e-12) best = {prefill, decode}, best_error = error;
+    if (error <= kFleetRatioTolerance + 1e-9) break;
+  }
+  return best;
+}
+
 ScenarioFiles serving_scenario_for(const configs::PlanSpec& plan, const DeploymentPlan& d, const ServingLoad& load) {
   const configs::PlanGpuSpec& g = plan.gpus[static_cast<size_t>(d.decode.gpu_index)];
   const configs::ServingPlanSpec& s = plan.serving;
@@ -37,7 +71,9 @@ ScenarioFiles serving_scenario_for(const configs::PlanSpec& plan, const Deployme
   f.command = "serve";
   f.files.emplace_back("prefill-cluster.yaml", cluster_yaml(g.node, d.prefill.nodes));
   f.files.emplace_back("decode-cluster.yaml", cluster_yaml(g.node, d.decode.nodes));
-  const double rate = load.requests_per_s / d.decode_instances;
+  const SimulatedFleet fleet = simulated_fleet(d);
+  const double rate = load.requests_per_s * fleet.decode_instances / d.decode_instances;
+  const SimulationWindow window = steady_state_window(s.simulated_requests, d, load, rate);
   std::ostringstream y;
   y << "name: plan-refine\nsource: \"written by moesim plan: " << d.key << "\"\n"
     << "model: " << plan.model_name << "\nmode: disaggregated\nseed: " << plan.seed << "\n"
@@ -45,13 +81,13 @@ ScenarioFiles serving_scenario_for(const configs::PlanSpec& plan, const Deployme
     << "precision:\n  gemm: " << models::to_string(d.decode.weight_dtype)
     << "\n  kv_cache: " << models::to_string(d.decode.kv_dtype) << "\n  dispatch: " << models::to_string(d.decode.dispatch_dtype)
     << "\n  combine: bf16\n  attention: bf16\n"
-    << "workload:\n  requests: " << s.simulated_requests << "\n  arrival: poisson\n  rate_per_s: " << yaml_number(rate) << "\n"
+    << "workload:\n  requests: " << window.requests << "\n  warmup_fraction: " << yaml_number(window.warmup_fraction)
+    << "\n  arrival: poisson\n  rate_per_s: " << yaml_number(rate) << "\n"
     << "  input_tokens: {distribution: lognormal, mean: " << yaml_number(load.mean_input_tokens) << ", cv: 1.0}\n"
     << "  output_tokens: {distribution: lognormal, mean: " << yaml_number(load.mean_output_tokens) << ", cv: 1.0}\n"
     << "  prefix_cache_hit_rate: " << yaml_number(s.load.prefix_cache_hit_rate) << "\n";
-  // Prefill instances in proportion to this decode instance's share of the fleet (0 = auto).
-  instance_yaml(y, "prefill", d.prefill, "@DIR@/prefill-cluster.yaml", 0);
-  instance_yaml(y, "decode", d.decode, "@DIR@/decode-cluster.yaml", 1);
+  instance_yaml(y, "prefill", d.prefill, "@DIR@/prefill-cluster.yaml", fleet.prefill_instances);
+  instance_yaml(y, "decode", d.decode, "@DIR@/decode-cluster.yaml", fleet.decode_instances);
   y << "expert_load: {kind: " << (s.expert_zipf_exponent > 0 ? "zipf" : "balanced") << ", zipf_s: " << yaml_number(s.expert_zipf_exponent) << "}\n"
     << "mtp: {draft_tokens: " << s.mtp_draft_tokens << ", acceptance_rate: " << yaml_number(s.mtp_acceptance_rate) << "}\n"
     << "slo: {ttft: " << yaml_number(s.slo.ttft_s) << " s, tpot: " << yaml_number(s.slo.tpot_s) << " s}\n";
@@ -107,8 +143,8 @@ void apply_refinement(std::vector<DeploymentPlan>* ranked, int k) {
     const SimulatedMetrics& m = it->simulated;
     if (!m.ok) continue;
     char buf[160];
-    std::snprintf(buf, sizeof buf, "; simulation %s the SLO (TTFT %.2f s, TPOT %.1f ms)", m.meets_slo ? "confirms" : "misses",
-                  m.ttft_p_s, m.tpot_p_s * 1e3);
+    std::snprintf(buf, sizeof buf, "; simulation %s the SLO (TTFT %.2f s, TPOT %.1f ms, %.0f output tokens/s per decode GPU)",
+                  m.meets_slo ? "confirms" : "misses", m.ttft_p_s, m.tpot_p_s * 1e3, m.output_tokens_per_s_per_gpu);
     it->why += buf;
   }
 }

@@ -12,8 +12,28 @@
 
 namespace moesim::planner::search {
 
-// One decode instance of the deployment with the prefill instances matched to it, fed its share
-// of the plan's request rate (requests/s ÷ decode instances) for `serving.simulated_requests` requests.
+// How long a refinement simulation runs: `requested` requests when given, else enough for the
+// decode batch to fill (Little's law on the planned TTFT and TPOT) before measuring starts.
+struct SimulationWindow {
+  int64_t requests = 0;
+  double warmup_fraction = 0.25;  // left out at the start and at the end (simulate serve's window)
+};
+inline constexpr double kMinSimulatedWindowS = 60;
+inline constexpr int64_t kMinSimulatedRequests = 500, kMaxSimulatedRequests = 400000;
+SimulationWindow steady_state_window(int64_t requested, const DeploymentPlan& d, const ServingLoad& load,
+                                     double rate_per_s);
+
+// The smallest slice of the fleet whose prefill:decode ratio is within 10 % of the plan's (up to 4
+// decode instances; else the closest), so the simulation neither starves nor spoils prefill.
+struct SimulatedFleet {
+  int prefill_instances = 1, decode_instances = 1;
+};
+inline constexpr int kMaxSimulatedDecodeInstances = 4;
+inline constexpr double kFleetRatioTolerance = 0.10;
+SimulatedFleet simulated_fleet(const DeploymentPlan& d);
+
+// That slice of the deployment, fed its share of the plan's request rate, for
+// steady_state_window's requests.
 ScenarioFiles serving_scenario_for(const configs::PlanSpec& plan, const DeploymentPlan& d, const ServingLoad& load);
 
 // Reads `moesim simulate serve --json` output (ttft_s/tpot_s percentiles, decode tokens/s per GPU).

@@ -60,6 +60,13 @@ TEST(PlanSpec, NonPositiveNodeCountRejected) {
             std::string::npos);
 }
 
+TEST(PlanSpec, TooFewSimulatedRequestsRejectedButZeroMeansAuto) {
+  const std::string e = only_error(std::string(kHead) + kLoad + "  simulated_requests: 5\n");
+  EXPECT_NE(e.find("serving.simulated_requests"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected 0 (auto) or at least 10 requests"), std::string::npos) << e;
+  EXPECT_EQ(only_error(std::string(kHead) + kLoad + "  simulated_requests: 0\n"), "(parsed)");
+}
+
 TEST(PlanSpec, MissingLoadIsAnError) {
   EXPECT_NE(only_error(std::string(kHead) + "serving: {}\n").find("serving.load"), std::string::npos);
 }

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
+#include <utility>
 #include <filesystem>
 
 #include "planner/search/refine.hpp"
@@ -39,6 +41,38 @@ TEST(Refine, ScenarioNamesTheDeploymentsShapeAndRate) {
   EXPECT_NE(f.scenario_yaml.find("rate_per_s:"), std::string::npos);
   ASSERT_EQ(f.files.size(), 2u);
   EXPECT_NE(f.files[1].second.find("nodes: " + std::to_string(r.ranked.front().decode.nodes)), std::string::npos);
+}
+
+// The simulated slice keeps the plan's prefill:decode ratio within 10 % when a few decode instances
+// allow it, else takes the closest.
+TEST(Refine, SimulatedFleetKeepsThePlansPrefillToDecodeRatio) {
+  DeploymentPlan d;
+  auto fleet = [&](int prefill, int decode) {
+    d.prefill_instances = prefill;
+    d.decode_instances = decode;
+    const SimulatedFleet f = simulated_fleet(d);
+    return std::make_pair(f.prefill_instances, f.decode_instances);
+  };
+  EXPECT_EQ(fleet(20, 19), std::make_pair(1, 1));   // 1.05: one of each is 5 % short
+  EXPECT_EQ(fleet(20, 11), std::make_pair(2, 1));   // 1.82: two prefill, 10 % over
+  EXPECT_EQ(fleet(3, 2), std::make_pair(3, 2));     // 1.5: one decode would be 33 % off
+  EXPECT_EQ(fleet(7, 30), std::make_pair(1, 4));    // 0.23: 1 of 4 is the closest within 4
+  EXPECT_EQ(fleet(1, 1), std::make_pair(1, 1));
+}
+
+// With no request count given, the run lasts four size-biased stays (TTFT + 2 x output x TPOT)
+// at the simulated rate, at least a minute; a given count is kept.
+TEST(Refine, SteadyStateWindowCoversFourStays) {
+  DeploymentPlan d;
+  d.prefill_est.latency_s = 1.0;
+  d.decode_est.latency_s = 0.05;
+  ServingLoad load;
+  load.mean_output_tokens = 1000;
+  const SimulationWindow w = steady_state_window(0, d, load, 10.0);
+  EXPECT_EQ(w.requests, static_cast<int64_t>(std::ceil(10.0 * (1.0 + 2 * 1000 * 0.05) / w.warmup_fraction)));
+  EXPECT_EQ(steady_state_window(0, d, ServingLoad{}, 10.0).requests, 600);  // short stays: a minute at 10/s
+  EXPECT_EQ(steady_state_window(0, d, ServingLoad{}, 1.0).requests, kMinSimulatedRequests);
+  EXPECT_EQ(steady_state_window(1234, d, load, 10.0).requests, 1234);
 }
 
 TEST(Refine, TopKSimulatedInParallelAndCachedByScenarioHash) {
