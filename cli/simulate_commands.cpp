@@ -86,14 +86,16 @@ nlohmann::json result_json(const configs::TrainingScenario& s, const sim::Traini
            {{"dispatch_forward", c.dispatch_forward_s}, {"combine_forward", c.combine_forward_s},
             {"dispatch_backward", c.dispatch_backward_s}, {"combine_backward", c.combine_backward_s},
             {"pipeline_send", c.p2p_s}, {"dp_reduce_scatter", c.dp_reduce_scatter_s},
-            {"dp_all_gather", c.dp_all_gather_s}}},
+            {"dp_all_gather", c.dp_all_gather_s}, {"tp_collective", c.tp_collective_s}}},
           {"expert_imbalance", c.expert_imbalance},
           {"stages", stages},
           {"cost_model", cost_model},
           {"network_calibration", cal.source}};
 }
 
-// Chrome trace: pid = pipeline rank, tid 0 = compute stream, tid 1 = all-to-all / DP comm stream.
+// Chrome trace: pid = pipeline rank, tid 0 = compute stream, tid 1 = all-to-all / DP comm stream,
+// tid 2 (tp > 1) = the chunk's tensor-parallel all-gathers / reduce-scatters, drawn as one block
+// at its start (they are interleaved with its layers).
 nlohmann::json chrome_trace(const configs::TrainingScenario& s, const sim::TrainingResult& r) {
   nlohmann::json events = nlohmann::json::array();
   auto event = [&](const std::string& name, const char* cat, int pid, int tid, double start_s, double dur_s) {
@@ -105,11 +107,18 @@ nlohmann::json chrome_trace(const configs::TrainingScenario& s, const sim::Train
   auto fwd_comm = [&](int v) { return r.stages[v].moe_layers * (c.dispatch_forward_s + c.combine_forward_s); };
   auto bwd_comm = [&](int v) { return r.stages[v].moe_layers * (c.dispatch_backward_s + c.combine_backward_s); };
   const bool overlap = s.communication && s.overlap_comm && s.schedule == configs::PipelineSchedule::kDualPipe;
+  auto tp_comm = [&](int v) { return r.stages[v].tp_collectives * c.tp_collective_s; };
   for (const sim::PipelineEvent& e : r.pipeline.events) {
     const double d = e.end_s - e.start_s;
     event(e.name + " (stage " + std::to_string(e.stage) + ")", "compute", e.rank, 0, e.start_s, d);
+    const bool pair = e.name.find('+') != std::string::npos;
+    if (pair || e.name[0] == 'F' || e.name[0] == 'B' || e.name[0] == 'I') {
+      const double tp = pair ? tp_comm(e.stage) + tp_comm(e.stage2) : tp_comm(e.stage);
+      const int n = pair ? r.stages[e.stage].tp_collectives + r.stages[e.stage2].tp_collectives : r.stages[e.stage].tp_collectives;
+      event("TP all-gather/reduce-scatter x" + std::to_string(n) + " " + e.name, "comm", e.rank, 2, e.start_s, tp);
+    }
     double comm = 0;
-    if (e.name.find('+') != std::string::npos) {
+    if (pair) {
       comm = overlap ? fwd_comm(e.stage) + bwd_comm(e.stage2) : 0;
       event("all-to-all " + e.name, "comm", e.rank, 1, e.start_s, std::min(comm, d));
       continue;
@@ -127,6 +136,10 @@ nlohmann::json chrome_trace(const configs::TrainingScenario& s, const sim::Train
                       {"args", {{"name", "pipeline rank " + std::to_string(rank)}}}});
     events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", rank}, {"tid", 0}, {"args", {{"name", "compute"}}}});
     events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", rank}, {"tid", 1}, {"args", {{"name", "communication"}}}});
+    if (s.tp > 1) {
+      events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", rank}, {"tid", 2},
+                        {"args", {{"name", "tensor-parallel communication"}}}});
+    }
   }
   return {{"traceEvents", events}, {"displayTimeUnit", "ms"},
           {"otherData", {{"schema_version", kSchemaVersion}, {"scenario", s.name}}}};

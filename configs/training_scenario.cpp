@@ -159,7 +159,17 @@ std::vector<Error> validate_training_scenario(const TrainingScenario& s,
   if (s.pp * s.dp * s.tp != gpus)
     fail("parallelism", "pp x dp x tp = " + str(s.pp) + " x " + str(s.dp) + " x " + str(s.tp) + " = " +
                             str(s.pp * s.dp * s.tp) + "; expected the cluster's " + str(gpus) + " GPUs");
-  if (s.tp != 1) fail("parallelism.tp", str(s.tp) + "; only tp = 1 is simulated so far");
+  const int64_t gpn = s.cluster.gpus_per_node;
+  if (gpn > 0 && gpn % s.tp != 0)
+    fail("parallelism.tp", str(s.tp) + "; expected a divisor of gpus_per_node=" + str(gpn) +
+                               " (a tensor-parallel group lies inside one node)");
+  const int64_t heads = s.model.attention.num_heads;
+  if (s.tp > 1 && heads > 0 && heads % s.tp != 0)
+    fail("parallelism.tp", str(s.tp) + " does not divide the model's num_heads=" + str(heads));
+  const int64_t mb_tokens = s.micro_batch_sequences * s.sequence_tokens;
+  if (s.tp > 1 && mb_tokens % s.tp != 0)
+    fail("parallelism.tp", str(s.tp) + " does not divide a micro-batch's " + str(mb_tokens) +
+                               " tokens (sequence parallelism splits them over the TP group)");
   if (s.model.is_moe && s.model.moe.num_routed_experts % s.ep != 0)
     fail("parallelism.ep", str(s.ep) + " does not divide num_routed_experts=" + str(s.model.moe.num_routed_experts));
   if ((s.dp * s.tp) % s.ep != 0)

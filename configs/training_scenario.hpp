@@ -30,11 +30,12 @@ struct TrainingScenario {
   models::ModelSpec model;
   models::ClusterSpec cluster;
 
-  // Parallelism: pp × dp × tp GPUs; experts split over `ep` ranks taken from a stage's dp × tp GPUs.
+  // Parallelism: pp × dp × tp GPUs; experts split over `ep` ranks taken from a stage's dp × tp GPUs
+  // (Megatron's "parallel folding": attention tensor-parallel, experts expert-parallel).
   int64_t pp = 1;
   int64_t dp = 1;
   int64_t ep = 1;
-  int64_t tp = 1;               // only 1 is simulated so far
+  int64_t tp = 1;               // tensor parallel with sequence parallelism; divides gpus_per_node
   PipelineSchedule schedule = PipelineSchedule::k1F1B;
 
   // Batch per optimizer step.

@@ -2,7 +2,9 @@
 
 #include <simgrid/s4u.hpp>
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 namespace moesim::sim {
 
@@ -62,6 +64,44 @@ double point_to_point_time(sg4::Host* a, sg4::Host* b, double bytes, const Netwo
   return run_transfer_matrix({a, b}, {0.0, bytes, 0.0, 0.0}) + cal.collective_latency_s;
 }
 
+namespace {
+
+// One phase of ring reduce-scatters (or all-gathers) run at once, as one ptask over the `group`
+// hosts: in each ring (global GPU indices, a subset of `group`) every member sends k-1 steps of
+// 1/k of `bytes_per_rank` to its neighbour. Disjoint (or fairly shared) links keep rings apart.
+double ring_phase_time(const HostList& all_hosts, const std::vector<int>& group,
+                       const std::vector<std::vector<int>>& rings, double bytes_per_rank,
+                       double step_latency_s, const NetworkCalibration& cal) {
+  HostList hosts;
+  std::map<int, int> slot;
+  for (int g : group) {
+    slot[g] = static_cast<int>(hosts.size());
+    hosts.push_back(all_hosts[g]);
+  }
+  const int n = static_cast<int>(hosts.size());
+  std::vector<double> m(static_cast<size_t>(n) * n, 0.0);
+  size_t longest = 0;
+  for (const std::vector<int>& ring : rings) {
+    const size_t k = ring.size();
+    longest = std::max(longest, k);
+    if (k < 2) continue;
+    const double per_step = bytes_per_rank / static_cast<double>(k);
+    for (size_t i = 0; i < k; ++i)  // k-1 steps of 1/k of the data to the ring neighbour
+      m[static_cast<size_t>(slot[ring[i]]) * n + slot[ring[(i + 1) % k]]] += per_step * (k - 1);
+  }
+  // The ptask charges one route latency; the ring's other k-2 steps each pay one more.
+  const double steps = longest > 2 ? static_cast<double>(longest - 2) : 0.0;
+  return run_transfer_matrix(hosts, m) + cal.collective_latency_s + steps * step_latency_s;
+}
+
+std::vector<std::vector<int>> rings_of(const std::map<int, std::vector<int>>& by_key) {
+  std::vector<std::vector<int>> rings;
+  for (const auto& [key, ring] : by_key) rings.push_back(ring);
+  return rings;
+}
+
+}  // namespace
+
 double hierarchical_reduce_scatter_time(const HostList& all_hosts, const std::vector<int>& group,
                                         int gpus_per_node, double bytes_per_rank,
                                         double nvlink_latency_s, double nic_latency_s,
@@ -72,34 +112,17 @@ double hierarchical_reduce_scatter_time(const HostList& all_hosts, const std::ve
     by_node[g / gpus_per_node].push_back(g);
     by_local[g % gpus_per_node].push_back(g);
   }
-  // Both rings of one phase run at once over disjoint (or fairly shared) links: one ptask per phase.
-  auto ring_phase = [&](const std::map<int, std::vector<int>>& rings, double bytes_fn_scale,
-                        double step_latency_s) {
-    HostList hosts;
-    std::map<int, int> slot;
-    for (int g : group) {
-      slot[g] = static_cast<int>(hosts.size());
-      hosts.push_back(all_hosts[g]);
-    }
-    const int n = static_cast<int>(hosts.size());
-    std::vector<double> m(static_cast<size_t>(n) * n, 0.0);
-    size_t longest = 0;
-    for (const auto& [key, ring] : rings) {
-      const size_t k = ring.size();
-      longest = std::max(longest, k);
-      if (k < 2) continue;
-      const double per_step = bytes_fn_scale / static_cast<double>(k);
-      for (size_t i = 0; i < k; ++i)  // k-1 steps of 1/k of the data to the ring neighbour
-        m[static_cast<size_t>(slot[ring[i]]) * n + slot[ring[(i + 1) % k]]] += per_step * (k - 1);
-    }
-    // The ptask charges one route latency; the ring's other k-2 steps each pay one more.
-    const double steps = longest > 2 ? static_cast<double>(longest - 2) : 0.0;
-    return run_transfer_matrix(hosts, m) + cal.collective_latency_s + steps * step_latency_s;
-  };
   const size_t per_node = by_node.begin()->second.size();
-  double t = ring_phase(by_node, bytes_per_rank, nvlink_latency_s);
-  t += ring_phase(by_local, bytes_per_rank / static_cast<double>(per_node), nic_latency_s);
+  double t = ring_phase_time(all_hosts, group, rings_of(by_node), bytes_per_rank, nvlink_latency_s, cal);
+  t += ring_phase_time(all_hosts, group, rings_of(by_local), bytes_per_rank / static_cast<double>(per_node),
+                       nic_latency_s, cal);
   return t;
+}
+
+double ring_collective_time(const HostList& all_hosts, const std::vector<int>& group, double bytes_per_rank,
+                            double step_latency_s, const NetworkCalibration& cal) {
+  if (group.size() < 2 || bytes_per_rank <= 0) return 0.0;
+  return ring_phase_time(all_hosts, group, {group}, bytes_per_rank, step_latency_s, cal);
 }
 
 }  // namespace moesim::sim

@@ -1,6 +1,6 @@
 // Collectives on a built platform, each run as SimGrid parallel tasks (L07): an all-to-all-v with
-// DeepEP's RDMA-then-NVLink paths, hierarchical reduce-scatter / all-gather, and point-to-point
-// sends. Internal to sim/; call only inside run_isolated() after init_engine() and build_platform().
+// DeepEP's RDMA-then-NVLink paths, hierarchical and single-ring reduce-scatter / all-gather, and
+// point-to-point sends. Internal to sim/; call only inside run_isolated() after init_engine() and build_platform().
 #pragma once
 
 #include <vector>
@@ -42,5 +42,11 @@ double hierarchical_reduce_scatter_time(const HostList& all_hosts, const std::ve
                                         int gpus_per_node, double bytes_per_rank,
                                         double nvlink_latency_s, double nic_latency_s,
                                         const NetworkCalibration& cal);
+
+// One ring reduce-scatter (or all-gather) of `bytes_per_rank` (the full tensor) over `group`:
+// each GPU sends (k-1)/k of it to its ring neighbour, plus the calibrated collective latency and
+// `step_latency_s` for each ring step after the first. Used for TP groups inside a node.
+double ring_collective_time(const HostList& all_hosts, const std::vector<int>& group, double bytes_per_rank,
+                            double step_latency_s, const NetworkCalibration& cal);
 
 }  // namespace moesim::sim

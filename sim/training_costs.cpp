@@ -16,10 +16,62 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// How the ops of a whole model replica map onto one GPU of the layout.
+struct Localisation {
+  int64_t experts_per_gpu = 1;  // E / ep
+  double imbalance = 1;         // max / mean routed rows per GPU
+  int64_t tp = 1;               // tensor-parallel group size
+};
+
+Localisation localisation_of(const configs::TrainingScenario& s, double imbalance) {
+  return {s.model.is_moe ? s.model.moe.num_routed_experts / s.ep : 1, imbalance, s.tp};
+}
+
+// Megatron tensor parallelism with sequence parallelism: every op outside the routed experts
+// (norms, projections, attention core, router, shared experts, dense FFN, embedding, LM head) is
+// split over the tp GPUs of the group, by heads, by GEMM columns/rows or (norms, elementwise ops)
+// by tokens, so one GPU does 1/tp of its FLOPs and moves 1/tp of its bytes. The shape shrinks in
+// one dimension for cost models that look it up (the roofline uses FLOPs and bytes only).
+models::Op split_over_tp(models::Op op, int64_t tp) {
+  if (tp == 1) return op;
+  const double t = static_cast<double>(tp);
+  op.flops /= t;
+  op.bytes_read /= t;
+  op.bytes_written /= t;
+  auto split = [tp](int64_t* x) {
+    if (*x <= 0 || *x % tp != 0) return false;
+    *x /= tp;
+    return true;
+  };
+  auto split_up = [tp](int64_t* x) { *x = (*x + tp - 1) / tp; };
+  models::OpShape& sh = op.shape;
+  switch (op.kind) {
+    case models::OpKind::kGemm:
+      if (!split(&sh.n) && !split(&sh.k)) split_up(&sh.m);
+      break;
+    case models::OpKind::kGroupedGemm:
+      if (!split(&sh.groups)) split_up(&sh.m);
+      break;
+    case models::OpKind::kAttention:
+    case models::OpKind::kMlaDecode:
+    case models::OpKind::kGqaDecode:
+      if (split(&sh.heads) && sh.kv_heads >= tp) split(&sh.kv_heads);
+      break;
+    default:
+      split_up(&sh.elements);
+      break;
+  }
+  return op;
+}
+
 // The op graph is for a whole model replica; under EP one GPU runs E/ep experts over the rows
-// routed to them, which on average are as many as its own tokens' rows (× the imbalance).
-models::Op localise_expert_op(models::Op op, int64_t experts_per_gpu, double imbalance) {
-  if (!starts_with(op.name, "experts.")) return op;
+// routed to them, which on average are as many as its own tokens' rows (× the imbalance). Under
+// TP ("parallel folding") experts are not split: the GPU routes its sequence-parallel 1/tp of the
+// tokens, so its rows shrink by tp while its E/ep experts' weights stay whole.
+models::Op localise_op(models::Op op, const Localisation& loc) {
+  if (!starts_with(op.name, "experts.")) return split_over_tp(std::move(op), loc.tp);
+  const int64_t experts_per_gpu = loc.experts_per_gpu;
+  const double imbalance = loc.imbalance / static_cast<double>(loc.tp);  // == imbalance when tp = 1
   if (op.kind != models::OpKind::kGroupedGemm) {
     op.flops *= imbalance;
     op.bytes_read *= imbalance;
@@ -56,12 +108,12 @@ struct OpCost {
 };
 
 OpCost cost_of(const std::vector<models::Op>& ops, const models::GpuSpec& gpu, const models::CostModel& cost,
-               int64_t experts_per_gpu, double imbalance, bool only_recomputed = false) {
+               const Localisation& loc, bool only_recomputed = false) {
   OpCost c;
   for (const models::Op& raw : ops) {
     if (only_recomputed && !(raw.kind == models::OpKind::kNorm || raw.name == "q_b_proj" || raw.name == "kv_b_proj"))
       continue;
-    const models::Op op = localise_expert_op(raw, experts_per_gpu, imbalance);
+    const models::Op op = localise_op(raw, loc);
     if (op.flops <= 0 && op.bytes_read + op.bytes_written <= 0) continue;
     c.time_s += cost.op_time(op, gpu).time_s;
     c.flops += op.flops;
@@ -87,7 +139,7 @@ models::BatchShape batch_of(const configs::TrainingScenario& s) {
 
 UnitCost layer_cost(const configs::TrainingScenario& s, int64_t layer, const models::GpuSpec& gpu,
                     const models::CostModel& cost, double imbalance) {
-  const int64_t epg = s.model.is_moe ? s.model.moe.num_routed_experts / s.ep : 1;
+  const Localisation loc = localisation_of(s, imbalance);
   UnitCost u;
   const auto all = [](const models::LayerOps& l) {
     std::vector<models::Op> ops = l.attention;
@@ -95,17 +147,17 @@ UnitCost layer_cost(const configs::TrainingScenario& s, int64_t layer, const mod
     return ops;
   };
   const auto fwd = all(models::build_layer_ops(s.model, layer, models::Phase::kTrainForward, batch_of(s), precision_of(s)));
-  const OpCost f = cost_of(fwd, gpu, cost, epg, imbalance);
+  const OpCost f = cost_of(fwd, gpu, cost, loc);
   u.forward_s = f.time_s;
   u.forward_flops = f.flops;
   u.backward_input_s = cost_of(all(models::build_layer_ops(s.model, layer, models::Phase::kTrainBackwardInput,
                                                             batch_of(s), precision_of(s))),
-                               gpu, cost, epg, imbalance).time_s;
+                               gpu, cost, loc).time_s;
   u.backward_weight_s = cost_of(all(models::build_layer_ops(s.model, layer, models::Phase::kTrainBackwardWeight,
                                                              batch_of(s), precision_of(s))),
-                                gpu, cost, epg, imbalance).time_s;
+                                gpu, cost, loc).time_s;
   if (s.recompute == models::Recompute::kSelective) {
-    u.backward_input_s += cost_of(fwd, gpu, cost, epg, imbalance, true).time_s;
+    u.backward_input_s += cost_of(fwd, gpu, cost, loc, true).time_s;
   } else if (s.recompute == models::Recompute::kFull) {
     u.backward_input_s += f.time_s;
   }
@@ -115,15 +167,15 @@ UnitCost layer_cost(const configs::TrainingScenario& s, int64_t layer, const mod
 UnitCost ops_cost(const configs::TrainingScenario& s, const models::GpuSpec& gpu, const models::CostModel& cost,
                   std::vector<models::Op> (*build)(const models::ModelSpec&, models::Phase, const models::BatchShape&,
                                                    const models::PrecisionSpec&)) {
-  const int64_t epg = s.model.is_moe ? s.model.moe.num_routed_experts / s.ep : 1;
+  const Localisation loc = localisation_of(s, 1);
   UnitCost u;
-  const OpCost f = cost_of(build(s.model, models::Phase::kTrainForward, batch_of(s), precision_of(s)), gpu, cost, epg, 1);
+  const OpCost f = cost_of(build(s.model, models::Phase::kTrainForward, batch_of(s), precision_of(s)), gpu, cost, loc);
   u.forward_s = f.time_s;
   u.forward_flops = f.flops;
   u.backward_input_s =
-      cost_of(build(s.model, models::Phase::kTrainBackwardInput, batch_of(s), precision_of(s)), gpu, cost, epg, 1).time_s;
+      cost_of(build(s.model, models::Phase::kTrainBackwardInput, batch_of(s), precision_of(s)), gpu, cost, loc).time_s;
   u.backward_weight_s =
-      cost_of(build(s.model, models::Phase::kTrainBackwardWeight, batch_of(s), precision_of(s)), gpu, cost, epg, 1).time_s;
+      cost_of(build(s.model, models::Phase::kTrainBackwardWeight, batch_of(s), precision_of(s)), gpu, cost, loc).time_s;
   return u;
 }
 
@@ -151,10 +203,11 @@ std::vector<int> balanced_partition(const std::vector<double>& w, int parts) {
   return starts;
 }
 
-// Bytes one layer keeps for backward for one micro-batch. Follows models::activation_bytes_per_layer
-// and adds DeepSeek-V3's FP8 recipe (tech report 3.3.2) when GEMMs run in FP8: inputs of linear
-// layers are cached in FP8 (1 B instead of 2) and the SwiGLU output is recomputed from its input.
-double saved_activation_bytes(const configs::TrainingScenario& s, int64_t layer) {
+// Bytes one layer of a whole model replica keeps for backward for one micro-batch. Follows
+// models::activation_bytes_per_layer and adds DeepSeek-V3's FP8 recipe (tech report 3.3.2) when
+// GEMMs run in FP8: inputs of linear layers are cached in FP8 (1 B instead of 2) and the SwiGLU
+// output is recomputed from its input.
+double replica_activation_bytes(const configs::TrainingScenario& s, int64_t layer) {
   if (s.gemm_dtype != models::DType::kFp8) {
     return static_cast<double>(s.micro_batch_sequences) *
            models::activation_bytes_per_layer(s.model, layer, s.sequence_tokens, s.recompute);
@@ -165,9 +218,9 @@ double saved_activation_bytes(const configs::TrainingScenario& s, int64_t layer)
   const models::LayerOps l = models::build_layer_ops(s.model, layer, models::Phase::kTrainForward, batch_of(s),
                                                      precision_of(s));
   double saved = layer_input;
-  const int64_t epg = s.model.is_moe ? s.model.moe.num_routed_experts / s.ep : 1;
+  const Localisation whole{s.model.is_moe ? s.model.moe.num_routed_experts / s.ep : 1, 1.0, 1};
   auto keep = [&](const models::Op& raw) {
-    const models::Op op = localise_expert_op(raw, epg, 1.0);
+    const models::Op op = localise_op(raw, whole);
     if (s.recompute == models::Recompute::kSelective &&
         (op.kind == models::OpKind::kNorm || op.name == "kv_b_proj" || op.name == "q_b_proj"))
       return;
@@ -182,6 +235,21 @@ double saved_activation_bytes(const configs::TrainingScenario& s, int64_t layer)
   for (const models::Op& op : l.attention) keep(op);
   for (const models::Op& op : l.ffn) keep(op);
   return saved;
+}
+
+// Per GPU: with sequence parallelism every activation of a layer is split over the TP group
+// (tensor-split ops by heads/columns, the rest by tokens, and the MoE layer sees 1/tp of the tokens).
+double saved_activation_bytes(const configs::TrainingScenario& s, int64_t layer) {
+  return replica_activation_bytes(s, layer) / static_cast<double>(s.tp);
+}
+
+// Tensor-parallel collectives (all-gather or reduce-scatter of the micro-batch's hidden states)
+// one GPU runs per micro-batch in one direction: Megatron's sequence parallelism gathers the
+// sequence before, and reduce-scatters it after, every tensor-split block (attention, dense FFN,
+// shared experts); backward mirrors them. Routed experts need none (parallel folding).
+int tp_collectives_of_layer(const models::ModelSpec& m, bool moe) {
+  const bool split_ffn = !moe || m.moe.num_shared_experts > 0;
+  return 2 + (split_ffn ? 2 : 0);
 }
 
 }  // namespace
@@ -205,6 +273,7 @@ std::vector<StageCompute> build_stages(const configs::TrainingScenario& s, const
   weight[layers - 1] += embed_head.total() + mtp.total();
   const std::vector<int> starts = balanced_partition(weight, pp);
   const models::ParamCount pc = models::count_params(s.model);
+  const double tp = static_cast<double>(s.tp);
   std::vector<StageCompute> stages(pp);
   for (int st = 0; st < pp; ++st) {
     StageCompute& sc = stages[st];
@@ -220,15 +289,23 @@ std::vector<StageCompute> build_stages(const configs::TrainingScenario& s, const
       sc.backward_weight_s += unit[l].backward_weight_s;
       sc.forward_flops += unit[l].forward_flops;
       sc.activation_bytes += saved_activation_bytes(s, l);
-      sc.non_expert_params += static_cast<double>(pc.attention_per_layer + pc.layer_norms_per_layer);
+      // Under TP the norms and the router stay replicated (Megatron); every other non-expert
+      // weight is split over the group. Integer counts: the sums are exact in double.
+      sc.non_expert_params +=
+          static_cast<double>(pc.attention_per_layer) / tp + static_cast<double>(pc.layer_norms_per_layer);
       if (moe) {
-        sc.non_expert_params += static_cast<double>(pc.router_per_moe_layer + s.model.moe.num_shared_experts * pc.params_per_expert);
+        sc.non_expert_params += static_cast<double>(pc.router_per_moe_layer) +
+                                static_cast<double>(s.model.moe.num_shared_experts * pc.params_per_expert) / tp;
         sc.expert_params += static_cast<double>(s.model.moe.num_routed_experts / s.ep * pc.params_per_expert);
       } else {
-        sc.non_expert_params += static_cast<double>(pc.dense_ffn_per_layer);
+        sc.non_expert_params += static_cast<double>(pc.dense_ffn_per_layer) / tp;
       }
+      if (s.tp > 1) sc.tp_collectives += tp_collectives_of_layer(s.model, moe);
     }
-    if (sc.has_embedding) sc.non_expert_params += static_cast<double>(pc.embedding);
+    if (sc.has_embedding) {
+      sc.non_expert_params += static_cast<double>(pc.embedding) / tp;  // vocabulary-parallel
+      if (s.tp > 1) sc.tp_collectives += 1;                             // reduce-scatter of its output
+    }
     if (sc.has_head) {
       sc.forward_s += embed_head.forward_s + mtp.forward_s;
       sc.backward_input_s += embed_head.backward_input_s + mtp.backward_input_s;
@@ -237,8 +314,13 @@ std::vector<StageCompute> build_stages(const configs::TrainingScenario& s, const
       // MTP modules: one MoE layer each, whose routed experts are sharded over EP like the others.
       const double mtp_experts = static_cast<double>(s.model.mtp_modules * (s.model.is_moe ? s.model.moe.num_routed_experts : 0) *
                                                      pc.params_per_expert);
-      sc.non_expert_params += static_cast<double>(pc.head + pc.final_norm + pc.mtp_total) - mtp_experts;
+      sc.non_expert_params += static_cast<double>(pc.head) / tp +
+                              (static_cast<double>(pc.mtp_total) - mtp_experts) / tp + static_cast<double>(pc.final_norm);
       sc.expert_params += mtp_experts / static_cast<double>(s.ep);
+      // The head gathers the sequence; each MTP module gathers and scatters around its projection,
+      // runs one MoE layer and gathers again for the shared head.
+      if (s.tp > 1)
+        sc.tp_collectives += 1 + static_cast<int>(s.model.mtp_modules) * (3 + tp_collectives_of_layer(s.model, s.model.is_moe));
     }
   }
   return stages;
@@ -253,7 +335,7 @@ MemoryEstimate estimate_memory(const configs::TrainingScenario& s, const std::ve
     std::vector<const StageCompute*> held = {&stages[r]};
     if (dual) held.push_back(&stages[pp - 1 - r]);
     models::TrainingStateSpec dense = s.state, experts = s.state;
-    dense.data_parallel = s.dp * s.tp;
+    dense.data_parallel = s.dp;  // non-expert parameters are sharded over the DP group of their TP rank
     experts.data_parallel = std::max<int64_t>(1, s.dp * s.tp / s.ep);
     MemoryEstimate m;
     m.worst_rank = r;

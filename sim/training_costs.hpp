@@ -1,6 +1,6 @@
 // Compute side of a training step: per-layer op graphs (models/op_graph.hpp) localised to one GPU
-// of the parallel layout and costed with a CostModel; layers partitioned into balanced pipeline
-// stages; per-GPU memory. No SimGrid here.
+// of the parallel layout (EP, and TP with sequence parallelism) and costed with a CostModel; layers
+// partitioned into balanced pipeline stages; per-GPU memory. No SimGrid here.
 #pragma once
 
 #include <vector>
@@ -10,7 +10,9 @@
 
 namespace moesim::sim {
 
-// Times of one micro-batch through one pipeline stage on one GPU, compute only.
+// Times of one micro-batch through one pipeline stage on one GPU, compute only. Under tensor
+// parallelism (tp > 1) every figure is one GPU's share: tensor-split ops at 1/tp, routed experts
+// over the GPU's 1/tp of the tokens with E/ep whole experts.
 struct StageCompute {
   int first_layer = 0, last_layer = 0;  // [first, last) transformer layers
   bool has_embedding = false, has_head = false;  // head includes the MTP modules
@@ -22,6 +24,7 @@ struct StageCompute {
   double activation_bytes = 0;          // kept for backward, one micro-batch
   double non_expert_params = 0;         // on one GPU (one copy of this stage)
   double expert_params = 0;
+  int tp_collectives = 0;               // TP all-gathers + reduce-scatters per micro-batch and direction (0 at tp = 1)
 };
 
 // Builds the stages: layers (plus embedding on the first and head/MTP on the last stage) split

@@ -23,9 +23,10 @@ ScheduleKind schedule_kind(configs::PipelineSchedule s) {
   return ScheduleKind::k1F1B;
 }
 
-// Global GPU index of (stage, rank within the stage): stages occupy consecutive blocks of dp GPUs,
-// so an EP group is ep consecutive GPUs (whole nodes) and stage neighbours sit on other nodes at
-// the same local index (same network plane).
+// Global GPU index of (stage, rank within the stage): stages occupy consecutive blocks of dp × tp
+// GPUs, so an EP group is ep consecutive GPUs (whole nodes), a TP group the tp consecutive GPUs
+// of one DP rank (inside a node, since tp divides gpus_per_node), and stage neighbours sit on
+// other nodes at the same local index (same network plane).
 int gpu_index(const configs::TrainingScenario& s, int stage, int rank) {
   return static_cast<int>(stage * s.dp * s.tp + rank);
 }
@@ -40,7 +41,9 @@ Result<TrainingCommTimes> simulate_network(const configs::TrainingScenario& s, c
   const double h = static_cast<double>(s.model.hidden_size);
   const double bf16_token = 2 * h;
   const double dispatch_token = s.dispatch_dtype == models::DType::kFp8 ? h * (1 + 4.0 / 128) : models::element_bytes(s.dispatch_dtype) * h;
-  const double act_bytes = static_cast<double>(s.micro_batch_sequences * s.sequence_tokens) * h * 2;
+  const double mb_tokens = static_cast<double>(s.micro_batch_sequences * s.sequence_tokens);
+  // Between stages each GPU of a TP group sends its sequence-parallel share over its own NIC.
+  const double act_bytes = mb_tokens * h * 2 / static_cast<double>(s.tp);
   // Parameters one GPU holds (DualPipe: two stages) and must reduce-scatter / all-gather.
   double dense_params = 0, expert_params = 0;
   for (int r = 0; r < static_cast<int>(s.pp); ++r) {
@@ -56,7 +59,7 @@ Result<TrainingCommTimes> simulate_network(const configs::TrainingScenario& s, c
   Result<std::vector<double>> out = run_isolated([&] {
     init_engine();
     const HostList hosts = build_platform(s.cluster, cal, 0, nullptr);
-    std::vector<double> v(7, 0.0);
+    std::vector<double> v(8, 0.0);
     if (has_ep && s.ep > 1) {
       const HostList ep(hosts.begin(), hosts.begin() + s.ep);
       v[0] = all_to_all_time(ep, traffic, dispatch_token, false, cal);
@@ -65,12 +68,21 @@ Result<TrainingCommTimes> simulate_network(const configs::TrainingScenario& s, c
       v[3] = all_to_all_time(ep, traffic, bf16_token, true, cal);   // gradient of the dispatch
     }
     if (s.pp > 1) v[4] = point_to_point_time(hosts[gpu_index(s, 0, 0)], hosts[gpu_index(s, 1, 0)], act_bytes, cal);
+    // Non-expert weights: the DP group of TP rank 0 (every tp-th GPU of the stage; the other TP
+    // ranks' groups are its mirror images on other GPUs). Experts: the GPUs holding the same E/ep.
     std::vector<int> dense_group, expert_group;
     for (int r = 0; r < static_cast<int>(s.dp * s.tp); ++r) {
-      dense_group.push_back(gpu_index(s, 0, r));
+      if (r % s.tp == 0) dense_group.push_back(gpu_index(s, 0, r));
       if (r % s.ep == 0) expert_group.push_back(gpu_index(s, 0, r));
     }
     const double nvl_lat = s.cluster.scale_up.latency_s, nic_lat = s.cluster.scale_out.latency_cross_leaf_s;
+    if (s.tp > 1) {
+      // One sequence-parallel all-gather (reduce-scatter: same ring traffic) of the micro-batch's
+      // BF16 hidden states inside the first TP group (one node, NVLink).
+      std::vector<int> tp_group;
+      for (int r = 0; r < static_cast<int>(s.tp); ++r) tp_group.push_back(gpu_index(s, 0, r));
+      v[7] = ring_collective_time(hosts, tp_group, mb_tokens * bf16_token, nvl_lat, cal);
+    }
     const int gpn = s.cluster.gpus_per_node;
     v[5] = hierarchical_reduce_scatter_time(hosts, dense_group, gpn, dense_params * s.state.gradient_bytes, nvl_lat, nic_lat, cal) +
            hierarchical_reduce_scatter_time(hosts, expert_group, gpn, expert_params * s.state.gradient_bytes, nvl_lat, nic_lat, cal);
@@ -87,12 +99,14 @@ Result<TrainingCommTimes> simulate_network(const configs::TrainingScenario& s, c
   t.p2p_s = v[4];
   t.dp_reduce_scatter_s = v[5];
   t.dp_all_gather_s = v[6];
+  t.tp_collective_s = v[7];
   return t;
 }
 
 // Per-stage chunk times with the all-to-all folded in, and the overlapped-pair rule.
 struct ChunkModel {
   std::vector<double> f_comp, bi_comp, w_comp, f_comm, b_comm;
+  std::vector<double> f_tp, b_tp;  // TP collectives: exposed, never under another chunk's compute
   double sm_slowdown = 1;  // compute under a running communication kernel
   bool overlap = false;
 };
@@ -106,6 +120,8 @@ ChunkModel chunk_model(const configs::TrainingScenario& s, const std::vector<Sta
     m.w_comp.push_back(st.backward_weight_s);
     m.f_comm.push_back(st.moe_layers * (c.dispatch_forward_s + c.combine_forward_s));
     m.b_comm.push_back(st.moe_layers * (c.dispatch_backward_s + c.combine_backward_s));
+    m.f_tp.push_back(st.tp_collectives * c.tp_collective_s);
+    m.b_tp.push_back(st.tp_collectives * c.tp_collective_s);
   }
   m.overlap = s.communication && s.overlap_comm && s.schedule == configs::PipelineSchedule::kDualPipe;
   const double sms = s.cluster.gpu.sm_count;
@@ -160,7 +176,7 @@ double optimizer_step_time(const configs::TrainingScenario& s, const std::vector
       d += stages[s.pp - 1 - r].non_expert_params;
       e += stages[s.pp - 1 - r].expert_params;
     }
-    shard = std::max(shard, d / static_cast<double>(s.dp * s.tp) + e / std::max<int64_t>(1, s.dp * s.tp / s.ep));
+    shard = std::max(shard, d / static_cast<double>(s.dp) + e / std::max<int64_t>(1, s.dp * s.tp / s.ep));
   }
   const auto& st = s.state;
   const double read = st.master_weight_bytes + st.optimizer_state_bytes + st.gradient_bytes;
@@ -182,7 +198,8 @@ Result<TrainingResult> simulate_training(const configs::TrainingScenario& s, con
   traffic.max_over_mean_expert_rows = 1;
   if (s.model.is_moe && s.ep >= 1) {
     const EpLayout layout{static_cast<int>(s.ep), static_cast<int>(std::min<int64_t>(s.ep, s.cluster.gpus_per_node))};
-    traffic = route_tokens(s.model.moe, layout, {s.micro_batch_sequences * s.sequence_tokens, s.routing_seed});
+    // Sequence parallelism: a GPU routes its 1/tp of the micro-batch's tokens.
+    traffic = route_tokens(s.model.moe, layout, {s.micro_batch_sequences * s.sequence_tokens / s.tp, s.routing_seed});
   }
   r.stages = build_stages(s, gpu, cost, traffic.max_over_mean_expert_rows);
   const MemoryEstimate mem = estimate_memory(s, r.stages);
@@ -203,17 +220,18 @@ Result<TrainingResult> simulate_training(const configs::TrainingScenario& s, con
   const ChunkModel m = chunk_model(s, r.stages, r.comm);
   StageCosts costs;
   for (int v = 0; v < pp; ++v) {
-    costs.forward_s.push_back(m.f_comp[v] + m.f_comm[v]);
-    costs.backward_input_s.push_back(m.bi_comp[v] + m.b_comm[v]);
+    costs.forward_s.push_back(m.f_comp[v] + m.f_comm[v] + m.f_tp[v]);
+    costs.backward_input_s.push_back(m.bi_comp[v] + m.b_comm[v] + m.b_tp[v]);
     costs.weight_s.push_back(m.w_comp[v]);
   }
   costs.p2p_s = r.comm.p2p_s;
   if (m.overlap) {
     // DualPipe's F&B: each chunk's all-to-all runs under the other chunk's computation, which
-    // meanwhile has only sm_count - comm_sms SMs.
+    // meanwhile has only sm_count - comm_sms SMs. TP collectives sit between the blocks whose
+    // inputs they gather: counted as exposed (conservative), with all SMs free for them.
     costs.overlapped_s = [m](int f, int b) {
       const double compute = (m.f_comp[f] + m.bi_comp[b] + m.w_comp[b]) * m.sm_slowdown;
-      return std::max(compute, m.f_comm[f] + m.b_comm[b]);
+      return std::max(compute, m.f_comm[f] + m.b_comm[b]) + m.f_tp[f] + m.b_tp[b];
     };
   }
   r.micro_batches = static_cast<int>(s.micro_batches());

@@ -2,9 +2,14 @@
 // on its cluster. What is simulated how:
 //  - SimGrid (one forked child process per call, see run_isolated.hpp), on the full platform:
 //    the expert-parallel all-to-alls of one EP group (byte matrices from the seeded router),
-//    pipeline sends between stages, and the ZeRO-1 reduce-scatter / all-gather of one stage's
-//    DP groups. Every EP group, pipeline and DP group is symmetric on the multi-plane fat-tree,
-//    so one of each stands for all (DP replicas are identical).
+//    pipeline sends between stages, the ZeRO-1 reduce-scatter / all-gather of one stage's
+//    DP groups, and (tp > 1) one sequence-parallel all-gather of a TP group inside a node. Every
+//    EP, TP, pipeline and DP group is symmetric on the multi-plane fat-tree, so one of each stands
+//    for all (DP replicas are identical).
+//  - Tensor parallelism (Megatron with sequence parallelism; training_costs.hpp): GPUs = pp × dp
+//    × tp, TP groups of tp consecutive GPUs inside a node; the MoE layer is "folded": its EP
+//    group spans ep GPUs of the stage's dp × tp, experts whole, each GPU routing 1/tp of the
+//    tokens. Each TP block's all-gather / reduce-scatter is exposed in exposed_comm.
 //  - The pipeline schedule of one replica (pipeline_schedule.hpp) over per-stage chunk times
 //    from the cost model plus those network times.
 #pragma once
@@ -37,6 +42,7 @@ struct TrainingCommTimes {
   double dispatch_backward_s = 0, combine_backward_s = 0;
   double p2p_s = 0;                                       // activations between adjacent stages
   double dp_reduce_scatter_s = 0, dp_all_gather_s = 0;    // ZeRO-1, per step (dense + expert groups)
+  double tp_collective_s = 0;  // one TP all-gather or reduce-scatter of a micro-batch's hidden states (0 at tp = 1)
   double expert_imbalance = 1;                            // max / mean routed rows per GPU
 };
 

@@ -136,17 +136,27 @@ TrainingSimulated train_metrics_of(const SimulationRun& run, const configs::Plan
   return s;
 }
 
-bool simulable(const TrainingCandidate& c) { return c.tp == 1; }
+std::string not_simulable_reason(const configs::PlanSpec& plan, const TrainingCandidate& c) {
+  const std::string tp = "tp = " + std::to_string(c.tp);
+  const int64_t gpn = plan.gpus[static_cast<size_t>(c.gpu_index)].node.gpus_per_node;
+  if (c.tp < 1 || gpn % c.tp != 0) return tp + " does not divide the " + std::to_string(gpn) + " GPUs of a node";
+  if (plan.model.attention.num_heads % c.tp != 0)
+    return tp + " does not divide the model's " + std::to_string(plan.model.attention.num_heads) + " attention heads";
+  if ((static_cast<int64_t>(c.micro_batch) * plan.training.sequence_tokens) % c.tp != 0)
+    return tp + " does not divide a micro-batch's tokens";
+  return "";
+}
 
 void refine_training_top(const configs::PlanSpec& plan, std::vector<TrainingPlanRow>* ranked, int k,
                          const ScenarioRunner& runner, int jobs, const ProgressFn& progress) {
   std::vector<size_t> chosen;
   for (size_t i = 0; i < ranked->size() && chosen.size() < static_cast<size_t>(std::max(0, k)); ++i) {
     TrainingPlanRow& r = (*ranked)[i];
-    if (simulable(r.candidate)) {
+    const std::string why_not = not_simulable_reason(plan, r.candidate);
+    if (why_not.empty()) {
       chosen.push_back(i);
     } else {
-      r.simulated.error = "tp = " + std::to_string(r.candidate.tp) + ": moesim simulate train models tp = 1 only";
+      r.simulated.error = why_not;
     }
   }
   for_each_parallel(chosen.size(), jobs, [&](size_t j) {

@@ -26,8 +26,9 @@ ScenarioFiles training_scenario_for(const configs::PlanSpec& plan, const Trainin
 // A child run's outcome for this row: its figures (exit 0), "does not fit" (exit 3), or the error.
 TrainingSimulated train_metrics_of(const SimulationRun& run, const configs::PlanSpec& plan, const TrainingCandidate& c);
 
-// Whether `moesim simulate train` models this layout (it simulates tp = 1 only).
-bool simulable(const TrainingCandidate& c);
+// Why `moesim simulate train` cannot model this layout, or "" when it can: its TP groups must lie
+// inside a node and split the attention heads and the micro-batch's tokens evenly.
+std::string not_simulable_reason(const configs::PlanSpec& plan, const TrainingCandidate& c);
 
 // Simulates the best `k` simulable rows with `jobs` threads (each running one child process) and
 // sets `simulated` on them; listed rows ranked above the last of them that cannot be simulated get

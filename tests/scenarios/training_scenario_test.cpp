@@ -66,9 +66,32 @@ TEST(TrainingScenarioTest, LayoutMustCoverTheCluster) {
             "s.yaml:6: parallelism: pp x dp x tp = 2 x 2 x 1 = 4; expected the cluster's 8 GPUs");
 }
 
-TEST(TrainingScenarioTest, TensorParallelismIsNotSimulatedYet) {
-  const std::string y = replace(replace(base(), "  dp: 4", "  dp: 2\n  tp: 2"), "  ep: 4", "  ep: 2");
-  EXPECT_EQ(first_error(y), "s.yaml:9: parallelism.tp: 2; only tp = 1 is simulated so far");
+TEST(TrainingScenarioTest, TensorParallelismParses) {
+  const std::string y = replace(replace(base(), "  dp: 4", "  dp: 2\n  tp: 2"), "  global_sequences: 32", "  global_sequences: 16");
+  Result<TrainingScenario> r = parse_training_scenario(y, "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.errors()[0].message;
+  EXPECT_EQ(r.value().tp, 2);
+  EXPECT_EQ(r.value().micro_batches(), 8);
+}
+
+TEST(TrainingScenarioTest, TpMustDivideGpusPerNode) {
+  std::string y = replace(base(), "cluster: hgx-h800", "cluster: tests/scenarios/data/six-gpu-nodes.yaml");
+  y = replace(replace(y, "  dp: 4", "  dp: 3\n  tp: 4"), "  global_sequences: 32", "  global_sequences: 48");
+  EXPECT_EQ(first_error(y), "s.yaml:9: parallelism.tp: 4; expected a divisor of gpus_per_node=6 "
+                            "(a tensor-parallel group lies inside one node)");
+}
+
+TEST(TrainingScenarioTest, TpMustDivideAttentionHeads) {
+  std::string y = replace(base(), "cluster: hgx-h800", "cluster: tests/scenarios/data/six-gpu-nodes.yaml");
+  y = replace(replace(y, "  pp: 2", "  pp: 1"), "  dp: 4", "  dp: 8\n  tp: 3");
+  EXPECT_EQ(first_error(y), "s.yaml:9: parallelism.tp: 3 does not divide the model's num_heads=16");
+}
+
+TEST(TrainingScenarioTest, TpMustDivideTheMicroBatchTokens) {
+  std::string y = replace(base(), "  dp: 4", "  dp: 2\n  tp: 2");
+  y = replace(y, "  sequence_tokens: 4096", "  sequence_tokens: 4095");
+  EXPECT_EQ(first_error(y), "s.yaml:9: parallelism.tp: 2 does not divide a micro-batch's 4095 tokens "
+                            "(sequence parallelism splits them over the TP group)");
 }
 
 TEST(TrainingScenarioTest, EpMustDivideExperts) {

@@ -154,14 +154,16 @@ TEST(TrainingRefine, SimulatedRowsReRankInTheirPlacesOthersStay) {
   EXPECT_EQ(rows[4].simulated.analytical_rank, 1);
 }
 
-TEST(TrainingRefine, OnlyTpOneLayoutsAreSimulated) {
+TEST(TrainingRefine, OnlyLayoutsTheSimulatorModelsAreSimulated) {
   configs::PlanSpec plan = test::load_plan("small_training.yaml");
   TrainingPlanResult r = small_result(plan);
   ASSERT_GE(r.ranked.size(), 3u);
-  r.ranked[0].candidate.tp = 2;  // the simulator models tp = 1 only
+  r.ranked[0].candidate.tp = 3;  // a TP group must lie inside a node of 8 GPUs
+  r.ranked[1].candidate.tp = 2;  // simulated like tp = 1
   refine_training_top(plan, &r.ranked, 2, FakeTrain(), 1);
   EXPECT_FALSE(r.ranked[0].simulated.ran);
-  EXPECT_NE(r.ranked[0].simulated.error.find("tp = 2"), std::string::npos);
+  EXPECT_NE(r.ranked[0].simulated.error.find("tp = 3 does not divide the 8 GPUs of a node"), std::string::npos)
+      << r.ranked[0].simulated.error;
   EXPECT_TRUE(r.ranked[1].simulated.ran);
   EXPECT_TRUE(r.ranked[2].simulated.ran);
   for (size_t i = 3; i < r.ranked.size(); ++i) EXPECT_FALSE(r.ranked[i].simulated.ran);
