@@ -253,7 +253,7 @@ void add_plan_commands(CLI::App& app, CommandRunner& runner) {
   sub->add_option("--top", a->top, "Rows to list (default: the plan's `top`)")->check(CLI::PositiveNumber);
   sub->add_option("--refine", a->refine,
                   "Best rows to refine by simulation in child processes (default: serving all --top rows; training "
-                  "min(--top, 8), the best layouts `simulate train` can model (tp = 1), since a step takes seconds)")
+                  "min(--top, 8), the best layouts `simulate train` can model, since a step takes seconds)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--jobs", a->jobs, "Local threads for evaluation and simulations")->check(CLI::Range(1, 256));
   sub->add_flag("--no-refine", a->no_refine, "Analytical estimates only (skip the child-process simulations)");

@@ -130,6 +130,20 @@ TrainingModel::Chunk TrainingModel::chunk(const TrainingCandidate& c) const {
   const double nvl = bytes * std::min(k, ep) * (std::min(gpn, ep) - 1) / std::min(gpn, ep) / models::scale_up_bw_one_way(g.node);
   const double per_layer_a2a = std::max(nic, nvl) + 2 * (g.node.scale_out.latency_cross_leaf_s + kCommKernelS);
   ch.a2a = 3 * layers * moe_fraction * per_layer_a2a;  // forward once, backward twice the traffic... see header
+  if (c.tp > 1) {
+    // TP collectives per direction, as sim/training_costs.cpp counts them: an all-gather and a
+    // reduce-scatter around attention, and around the FFN unless the layer's experts are all routed
+    // (parallel folding); embedding 1, head 1, each MTP module 3 + one layer. The stage has `layers`
+    // layers of the average kind and 1/PP of embedding, head and MTP.
+    const double moe_layer = m.is_moe && m.moe.num_shared_experts == 0 ? 2 : 4;
+    const double per_layer_tp = moe_fraction * moe_layer + (1 - moe_fraction) * 4;
+    const double extras = 2 + static_cast<double>(m.mtp_modules) * (3 + (m.is_moe ? moe_layer : 4));
+    const double collectives = layers * per_layer_tp + extras / c.pp;
+    // Each: a ring over the TP group (one node) of the micro-batch's BF16 hidden states.
+    const double mb_bytes = static_cast<double>(c.micro_batch * seq) * static_cast<double>(m.hidden_size) * 2.0;
+    const double ring = (tp - 1) / tp * mb_bytes / models::scale_up_bw_one_way(g.node) + (tp - 1) * g.node.scale_up.latency_s;
+    ch.tp = 2 * collectives * ring;  // forward, mirrored in backward
+  }
   return ch;
 }
 
@@ -169,6 +183,9 @@ TrainingEstimate TrainingModel::evaluate(const TrainingCandidate& c) const {
       exposed = mb * std::max(0.0, ch.a2a - fb);
       break;
   }
+  // TP collectives sit between a chunk's kernels: exposed under every schedule.
+  e.tp_comm_s = mb * ch.tp;
+  exposed += e.tp_comm_s;
   // ZeRO-1: reduce-scatter gradients and all-gather weights (bf16) over the NIC, after the last micro-batch.
   const double sync_bytes = 2 * 2.0 * params / (dual ? 2 : 1) * (c.dp - 1) / std::max(1, c.dp);
   exposed += sync_bytes / models::scale_out_bw_one_way(g.node);
@@ -191,7 +208,7 @@ namespace {
 
 std::vector<double> pack_training(const TrainingEstimate& e) {
   return {e.feasible ? 1.0 : 0.0, static_cast<double>(e.binding), e.step_s, e.compute_s, e.bubble_s, e.comm_exposed_s,
-          e.hbm_used_bytes, e.hbm_usable_bytes, e.time_to_train_s, e.gpu_hours, e.total_usd, e.mfu};
+          e.hbm_used_bytes, e.hbm_usable_bytes, e.time_to_train_s, e.gpu_hours, e.total_usd, e.mfu, e.tp_comm_s};
 }
 
 TrainingEstimate unpack_training(const double* f) {
@@ -208,6 +225,7 @@ TrainingEstimate unpack_training(const double* f) {
   e.gpu_hours = f[9];
   e.total_usd = f[10];
   e.mfu = f[11];
+  e.tp_comm_s = f[12];
   return e;
 }
 

@@ -7,9 +7,16 @@
 //    recompute adds a forward of the recomputed part (selective: attention projections; full: all).
 // 2. All-to-all per MoE layer (dispatch + combine, forward and backward), α-β over NVLink and NIC;
 //    DualPipe overlaps it with compute (max), 1F1B and ZB1P add it.
-// 3. Step = micro-batches × (F + B) + bubble (shared/reference T4: 1F1B (PP-1)(F+B), ZB1P
-//    (PP-1)(F+B-2W), DualPipe (PP/2-1)(F&B+B-3W)) + exposed ZeRO-1 gradient reduce-scatter/all-gather.
-// 4. Memory: bf16 weights/grads + fp32 master/Adam sharded over DP (models::training_state_bytes,
+// 3. Tensor parallelism (tp > 1), counted as `moesim simulate train` does (sim/training_costs.cpp):
+//    per micro-batch and direction one sequence-parallel all-gather and one reduce-scatter of the
+//    micro-batch's BF16 hidden states around attention and around the dense FFN or shared experts
+//    of every layer of the stage, plus embedding (1), head (1) and each MTP module (3 + its layer's)
+//    spread over the PP stages; each an α-β ring inside a node: (tp-1)/tp × tokens × hidden × 2 B /
+//    one-way scale-up bandwidth + (tp-1) × scale-up latency. Never overlapped (not even DualPipe).
+// 4. Step = micro-batches × (F + B) + bubble (shared/reference T4: 1F1B (PP-1)(F+B), ZB1P
+//    (PP-1)(F+B-2W), DualPipe (PP/2-1)(F&B+B-3W)) + exposed all-to-all + micro-batches × TP
+//    collectives + exposed ZeRO-1 gradient reduce-scatter/all-gather.
+// 5. Memory: bf16 weights/grads + fp32 master/Adam sharded over DP (models::training_state_bytes,
 //    DualPipe holds 2× parameters) + activations of the micro-batches in flight (PP; PP+1 DualPipe).
 #pragma once
 
@@ -42,14 +49,15 @@ struct TrainingEstimate {
   double step_s = 0;
   double compute_s = 0;        // m × (F + B)
   double bubble_s = 0;
-  double comm_exposed_s = 0;   // all-to-all not hidden + gradient sync
+  double comm_exposed_s = 0;   // all-to-all not hidden + TP collectives + gradient sync
   double hbm_used_bytes = 0, hbm_usable_bytes = 0;
   double time_to_train_s = 0;
   double gpu_hours = 0;
   double total_usd = 0;
   double mfu = 0;              // training FLOPs (ISCA'25 count) / (GPUs × bf16 datasheet peak)
+  double tp_comm_s = 0;        // the TP collectives' part of comm_exposed_s (0 at tp = 1)
 };
-inline constexpr int kTrainingFields = 12;
+inline constexpr int kTrainingFields = 13;
 
 // What `moesim simulate train` said about a layout (filled by training_refine.hpp; nothing is set
 // when the row was not simulated). Money and time use the plan's tokens and prices, MFU the same
@@ -92,6 +100,7 @@ class TrainingModel {
  private:
   struct Chunk {
     double f = 0, b = 0, w = 0, a2a = 0;  // per micro-batch per stage
+    double tp = 0;                        // TP collectives, forward + backward (exposed)
   };
   Chunk chunk(const TrainingCandidate& c) const;
   const configs::PlanSpec& plan_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/serving/prefill_batch.hpp"
+
 namespace moesim::sim::serving {
 
 ServingLoop::ServingLoop(const LoopConfig& config, const std::vector<RequestRecord>& requests)
@@ -69,43 +71,39 @@ void ServingLoop::on_arrival(int r) {
   }
 }
 
-// Fills a chunked-prefill batch up to the token budget: the instance's unfinished request first,
-// then the shared queue in arrival order. Colocated: a request enters only with a KV reservation.
-int64_t ServingLoop::take_prefill_batch(int* carry, std::vector<std::pair<int, int64_t>>* batch, DecodeInst* admit_into) {
-  int64_t budget = cfg_.prefill_budget_tokens;
-  batch->clear();
-  while (budget > 0) {
-    int r = *carry;
-    if (r < 0) {
-      if (prefill_queue_.empty()) break;
-      r = prefill_queue_.front();
-      if (admit_into != nullptr && !admit(*admit_into, r)) break;
-      prefill_queue_.pop_front();
-    }
-    const int64_t chunk = std::min(pre_left_[static_cast<size_t>(r)], budget);
-    pre_left_[static_cast<size_t>(r)] -= chunk;
-    budget -= chunk;
-    batch->emplace_back(r, chunk);
-    *carry = pre_left_[static_cast<size_t>(r)] > 0 ? r : -1;
-    if (*carry >= 0) break;
-  }
-  return cfg_.prefill_budget_tokens - budget;
+// Fills a chunked-prefill batch up to the token budget (prefill_batch.hpp): the instance's
+// unfinished requests first, then the shared queue in arrival order. Colocated: a request enters
+// only with a KV reservation.
+int64_t ServingLoop::take_prefill_batch(std::vector<int>* carry, std::vector<std::pair<int, int64_t>>* batch,
+                                        DecodeInst* admit_into, const InstanceModel& m) {
+  const int64_t cap = std::max<int64_t>(1, cfg_.prefill_budget_tokens / m.attention_groups());
+  auto next = [&]() -> int {
+    if (prefill_queue_.empty()) return -1;
+    const int r = prefill_queue_.front();
+    if (admit_into != nullptr && !admit(*admit_into, r)) return -1;
+    prefill_queue_.pop_front();
+    return r;
+  };
+  return fill_prefill_batch(cfg_.prefill_budget_tokens, cap, carry, &pre_left_, next, batch);
 }
 
+// The busiest attention group sets the iteration's pace (prefill_batch.hpp).
 double ServingLoop::prefill_time(const std::vector<std::pair<int, int64_t>>& batch, const InstanceModel& m) const {
-  double new_tokens = 0, context = 0;
+  std::vector<PrefillChunk> chunks;
+  chunks.reserve(batch.size());
   for (const auto& [r, chunk] : batch) {
-    new_tokens += static_cast<double>(chunk);
-    context += static_cast<double>(req_[static_cast<size_t>(r)].cached_tokens + pre_done_[static_cast<size_t>(r)] + chunk);
+    const size_t i = static_cast<size_t>(r);
+    chunks.push_back({chunk, req_[i].cached_tokens + pre_done_[i] + chunk});
   }
-  const double seqs = static_cast<double>(batch.size());
-  return m.prefill_step_s(seqs / m.attention_groups(), new_tokens / seqs, context / seqs);
+  const int64_t cap = std::max<int64_t>(1, cfg_.prefill_budget_tokens / m.attention_groups());
+  const GroupShape g = busiest_group(chunks, m.attention_groups(), cap);
+  return m.prefill_step_s(g.sequences, g.new_tokens, g.context_tokens);
 }
 
 void ServingLoop::try_start_prefill(int inst) {
   PrefillInst& p = pre_[static_cast<size_t>(inst)];
   if (p.busy) return;
-  if (take_prefill_batch(&p.carry, &p.batch, nullptr) == 0) return;
+  if (take_prefill_batch(&p.carry, &p.batch, nullptr, *cfg_.prefill) == 0) return;
   p.busy = true;
   p.start = now_;
   push(now_ + prefill_time(p.batch, *cfg_.prefill), kPrefillDone, inst);
@@ -178,7 +176,7 @@ void ServingLoop::try_start_decode(int inst) {
   d.active.insert(d.active.end(), d.joining.begin(), d.joining.end());
   d.joining.clear();
   double t = 0;
-  if (!cfg_.disaggregated && take_prefill_batch(&d.carry, &d.prefill_batch, &d) > 0)
+  if (!cfg_.disaggregated && take_prefill_batch(&d.carry, &d.prefill_batch, &d, *cfg_.prefill) > 0)
     t += prefill_time(d.prefill_batch, *cfg_.prefill);
   if (!d.active.empty()) {
     const Group* busiest = &d.groups[0];

@@ -54,14 +54,19 @@ class ServingLoop {
     bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
   };
   struct Group { int64_t active = 0; double kv_used = 0; double ctx_sum = 0; };
-  struct PrefillInst { bool busy = false; int carry = -1; std::vector<std::pair<int, int64_t>> batch; double start = 0; };
+  struct PrefillInst {
+    bool busy = false;
+    std::vector<int> carry;  // unfinished chunked requests, oldest first
+    std::vector<std::pair<int, int64_t>> batch;
+    double start = 0;
+  };
   struct DecodeInst {
     bool busy = false;
     std::vector<int> active, joining;
     std::deque<int> waiting;
     std::vector<Group> groups;
     std::vector<std::pair<int, int64_t>> prefill_batch;  // colocated
-    int carry = -1;                                       // colocated: unfinished chunked request
+    std::vector<int> carry;                               // colocated: unfinished chunked requests
     double start = 0;
   };
 
@@ -69,7 +74,8 @@ class ServingLoop {
   void on_arrival(int r);
   void try_start_prefill(int inst);
   void finish_prefill_batch(std::vector<std::pair<int, int64_t>>* batch, int inst, double start);
-  int64_t take_prefill_batch(int* carry, std::vector<std::pair<int, int64_t>>* batch, DecodeInst* admit_into);
+  int64_t take_prefill_batch(std::vector<int>* carry, std::vector<std::pair<int, int64_t>>* batch, DecodeInst* admit_into,
+                             const InstanceModel& m);
   void on_kv_done(int r);
   bool admit(DecodeInst& d, int r);
   void try_start_decode(int inst);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "sim/serving/prefill_batch.hpp"
 #include "sim/serving/serving_loop.hpp"
 #include "sim/serving/workload.hpp"
 
@@ -76,17 +77,21 @@ FullBatch full_batch(int64_t budget_per_gpu, int tp, const Means& m) {
   return f;
 }
 
-// Requests per second one prefill instance sustains with full token-budget batches.
-double prefill_capacity(const InstanceModel& pre, int64_t budget_per_gpu, int tp, const Means& m) {
-  const FullBatch f = full_batch(budget_per_gpu, tp, m);
-  const double fresh = std::max(1.0, m.input - m.cached);
-  return pre.attention_groups() * f.seqs * f.per_seq / fresh / pre.prefill_step_s(f.seqs, f.per_seq, f.context);
+// Requests whose lengths size the prefill capacity: the trace when replaying, else the workload's
+// own length distributions (the same draws at any rate).
+constexpr int64_t kCapacitySampleRequests = 20000;
+std::vector<RequestRecord> capacity_sample(const configs::ServingScenarioSpec& s, const std::vector<RequestRecord>* trace) {
+  if (trace != nullptr) return *trace;
+  configs::ServingWorkloadSpec w = s.workload;
+  w.requests = std::min(w.requests, kCapacitySampleRequests);
+  return generate_requests(w, 1.0, s.seed);
 }
 
 // Fills the loop's limits and the operating point: the decode request limit (given, or the largest
 // meeting the TPOT SLO), each stage's capacity, the prefill instance count and the arrival rate.
 void resolve_operating_point(const configs::ServingScenarioSpec& s, const InstanceModel& pre, const InstanceModel& dec,
-                             const Means& m, LoopConfig* out, ServingResult* res) {
+                             const Means& m, const std::vector<RequestRecord>& sample, LoopConfig* out,
+                             ServingResult* res) {
   LoopConfig& cfg = *out;
   ServingResult& r = *res;
   const int tp_dec = static_cast<int>(s.decode.attention == configs::AttentionParallel::kTp ? s.decode.attention_tp : 1);
@@ -109,14 +114,17 @@ void resolve_operating_point(const configs::ServingScenarioSpec& s, const Instan
   const int64_t b = std::max<int64_t>(1, std::min(cfg.max_requests_per_group, kv_limit));
   r.decode_capacity_rps = dec.attention_groups() * static_cast<double>(b) * tps /
                           dec.decode_step_s(b, ctx) / std::max(1.0, m.output - 1);
-  r.prefill_capacity_rps = prefill_capacity(pre, s.prefill.token_budget_per_gpu, tp_pre, m);
+  r.prefill_capacity_rps = prefill_capacity_rps(pre, sample, s.prefill.token_budget_per_gpu * pre.gpus());
   const FullBatch fb = full_batch(s.prefill.token_budget_per_gpu, tp_pre, m);
   r.prefill_full_step = pre.prefill_breakdown(fb.seqs, fb.per_seq, fb.context);
   r.decode_limit_step = dec.decode_breakdown(b, ctx);
   cfg.decode_instances = static_cast<int>(std::max<int64_t>(1, s.decode.instances));
+  // Auto: enough prefill units to keep up with the decode units (rounding down would leave the
+  // fleet prefill-bound and its queue growing at loads near capacity).
+  const double prefill_needed = cfg.decode_instances * r.decode_capacity_rps / r.prefill_capacity_rps;
   cfg.prefill_instances = static_cast<int>(
       s.prefill.instances > 0 ? s.prefill.instances
-                              : std::max<int64_t>(1, std::llround(cfg.decode_instances * r.decode_capacity_rps / r.prefill_capacity_rps)));
+                              : std::max<int64_t>(1, static_cast<int64_t>(std::ceil(prefill_needed - 1e-9))));
   double capacity = s.disaggregated ? std::min(cfg.prefill_instances * r.prefill_capacity_rps, cfg.decode_instances * r.decode_capacity_rps)
                                     : cfg.decode_instances / (1 / r.prefill_capacity_rps + 1 / r.decode_capacity_rps);
   r.arrival_rate_per_s = s.workload.rate_per_s > 0 ? s.workload.rate_per_s : s.workload.load * capacity;
@@ -171,7 +179,8 @@ Result<ServingResult> simulate_serving(const configs::ServingScenarioSpec& scena
 
   ServingResult r;
   LoopConfig cfg;
-  resolve_operating_point(s, pre.value(), dec.value(), means_of(s, replay ? &trace : nullptr), &cfg, &r);
+  resolve_operating_point(s, pre.value(), dec.value(), means_of(s, replay ? &trace : nullptr),
+                          capacity_sample(s, replay ? &trace : nullptr), &cfg, &r);
 
   std::vector<RequestRecord> reqs = replay ? trace : generate_requests(s.workload, r.arrival_rate_per_s, s.seed);
   for (size_t i = 0; i < reqs.size(); ++i) {

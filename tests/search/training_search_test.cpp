@@ -35,6 +35,58 @@ TEST(TrainingModel, DualPipeHidesCommunicationThat1F1BExposes) {
   EXPECT_LT(dual.mfu, 1.0);
 }
 
+// A 4-layer DeepSeek-V3-like model (1 dense + 3 MoE layers with a shared expert, one MTP module)
+// on one 8-GPU node, PP 1: tp = 2 pays, per micro-batch and direction, 4 × 4 layer collectives +
+// embedding + head + MTP (3 + 4) = 25 rings of tokens × hidden × 2 bytes, as `simulate train` counts.
+TEST(TrainingModel, TensorParallelCollectivesAreExposed) {
+  configs::PlanSpec plan = test::load_plan("small_training.yaml");
+  plan.model.num_layers = 4;
+  plan.model.moe.leading_dense_layers = 1;
+  plan.model.moe.num_routed_experts = 16;
+  plan.model.moe.num_shared_experts = 1;
+  plan.model.mtp_modules = 1;
+  plan.model.hidden_size = 1024;
+  plan.training.global_batch_sequences = 64;
+  plan.training.sequence_tokens = 4096;
+  const models::RooflineCostModel cost;
+  const TrainingCandidate tp1{0, 1, 1, 8, 1, 8, configs::TrainingSchedule::k1F1B, 1, 0, models::DType::kBf16};
+  TrainingCandidate tp2 = tp1;
+  tp2.tp = 2;
+  tp2.dp = 4;
+  const models::ClusterSpec& node = plan.gpus[0].node;
+  auto hand = [&](double hidden) {
+    const double ring = 0.5 * 4096 * hidden * 2 / models::scale_up_bw_one_way(node) + 1 * node.scale_up.latency_s;
+    return 16.0 /* micro-batches: 64 / dp 4 */ * 2 /* F + B */ * 25 * ring;
+  };
+  const TrainingEstimate one = TrainingModel(plan, cost).evaluate(tp1);
+  const TrainingEstimate two = TrainingModel(plan, cost).evaluate(tp2);
+  ASSERT_NE(one.binding, 1);
+  ASSERT_NE(two.binding, 1);
+  EXPECT_EQ(one.tp_comm_s, 0.0);
+  EXPECT_NEAR(two.tp_comm_s, hand(1024), 1e-9 * hand(1024));
+  EXPECT_GT(two.tp_comm_s, 0.0);
+  EXPECT_GE(two.comm_exposed_s, two.tp_comm_s);
+  EXPECT_NEAR(two.step_s, two.compute_s + two.bubble_s + two.comm_exposed_s, 1e-12 * two.step_s);
+  // DualPipe hides the all-to-all, not the TP collectives.
+  plan.training.global_batch_sequences = 128;
+  TrainingCandidate dual = tp2;
+  dual.pp = 2;
+  dual.dp = 2;
+  dual.schedule = configs::TrainingSchedule::kDualPipe;
+  const TrainingEstimate d = TrainingModel(plan, cost).evaluate(dual);
+  ASSERT_NE(d.binding, 1);
+  // 64 micro-batches × 2 directions × (2 layers × 4 + (2 + 7) / 2 stages) rings.
+  EXPECT_NEAR(d.tp_comm_s, hand(1024) / (16 * 2 * 25) * 64 * 2 * 12.5, 1e-9 * d.tp_comm_s);
+  EXPECT_GE(d.comm_exposed_s, d.tp_comm_s);
+  // Twice the hidden size: twice the bytes per ring (the latency stays): almost twice the time.
+  plan.training.global_batch_sequences = 64;
+  plan.model.hidden_size = 2048;
+  const TrainingEstimate wide = TrainingModel(plan, cost).evaluate(tp2);
+  ASSERT_NE(wide.binding, 1);
+  EXPECT_NEAR(wide.tp_comm_s, hand(2048), 1e-9 * hand(2048));
+  EXPECT_GT(wide.tp_comm_s, 1.8 * two.tp_comm_s);
+}
+
 TEST(TrainingSearch, FindsFeasibleLayoutsRankedByTime) {
   const configs::PlanSpec plan = test::load_plan("small_training.yaml");
   const models::RooflineCostModel cost;

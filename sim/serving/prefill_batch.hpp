@@ -1,0 +1,69 @@
+// Chunked-prefill batches as the attention data-parallel groups of an instance see them. A chunk is
+// one request's new tokens in one iteration; its attention covers every earlier token of the
+// request (cached prefix, earlier chunks) and, causally, its own. The request's KV cache lives on
+// one group, so a chunk never spans groups and is at most one group's share of the token budget.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "sim/serving/instance_model.hpp"
+#include "sim/serving/request_trace.hpp"
+
+namespace moesim::sim::serving {
+
+struct PrefillChunk {
+  int64_t tokens = 0;       // new tokens this iteration
+  int64_t context_end = 0;  // cached prefix + earlier chunks + these tokens
+};
+
+// Query-key pairs of a chunk's causal attention.
+double chunk_attention_pairs(const PrefillChunk& c);
+
+// The busiest group of a batch as a uniform shape for InstanceModel::prefill_step_s: that group's
+// sequences, the most new tokens any group got, and a context giving that group's attention pairs.
+// Chunks are placed largest attention first on the group with the least attention that still has
+// token room (`group_token_cap`), else on the group with the fewest tokens: DeepSeek's prefill load
+// balancer evens out core attention and tokens per GPU alike. Every MoE layer waits for all groups,
+// so that group sets the pace. Deterministic (ties go to the lower group and the earlier chunk).
+struct GroupShape {
+  double sequences = 1, new_tokens = 1, context_tokens = 1;
+};
+GroupShape busiest_group(const std::vector<PrefillChunk>& chunks, int groups, int64_t group_token_cap);
+
+// Fills one batch of at most `budget` new tokens: the carried (unfinished) requests first, then new
+// ones from `next()` (-1 when there is none) while the budget lasts; each chunk is at most
+// `chunk_cap` tokens of what `left[r]` still has to prefill. Takes the chunks from `left`, appends
+// (request, tokens) to `batch` and leaves in `carry` the requests still unfinished, oldest first.
+template <typename Next>
+int64_t fill_prefill_batch(int64_t budget, int64_t chunk_cap, std::vector<int>* carry, std::vector<int64_t>* left,
+                           Next next, std::vector<std::pair<int, int64_t>>* batch) {
+  batch->clear();
+  std::vector<int> still, fresh;  // unfinished: carried ones, then ones started now
+  size_t carried = 0;
+  int64_t taken = 0;
+  while (taken < budget) {
+    const bool from_carry = carried < carry->size();
+    const int r = from_carry ? (*carry)[carried++] : next();
+    if (r < 0) break;
+    int64_t& rest = (*left)[static_cast<size_t>(r)];
+    const int64_t chunk = std::min({rest, budget - taken, chunk_cap});
+    rest -= chunk;
+    taken += chunk;
+    batch->emplace_back(r, chunk);
+    if (rest > 0) (from_carry ? still : fresh).push_back(r);
+  }
+  // Carried requests the budget did not reach stay ahead of the ones started now.
+  still.insert(still.end(), carry->begin() + static_cast<std::ptrdiff_t>(carried), carry->end());
+  still.insert(still.end(), fresh.begin(), fresh.end());
+  *carry = std::move(still);
+  return taken;
+}
+
+// Requests per second one prefill instance sustains: `sample` packed in arrival order into full
+// batches of `budget` tokens exactly as the serving loop packs them, each timed by its busiest group.
+double prefill_capacity_rps(const InstanceModel& pre, const std::vector<RequestRecord>& sample, int64_t budget);
+
+}  // namespace moesim::sim::serving
