@@ -40,11 +40,12 @@ SimulationWindow steady_state_window(int64_t requested, const DeploymentPlan& d,
     return w;
   }
   // A request stays TTFT + output tokens x TPOT. The decode batch fills when tokens in flight do,
-  // and a token in flight belongs to a request of size-biased length E[o^2]/E[o] = 2 E[o] for
-  // the cv-1 lengths written below. Requests arriving in the first quarter (and the last, still
+  // and a token in flight belongs to a request of size-biased length E[o^2]/E[o] = (1 + cv^2) E[o]
+  // for the lengths written below. Requests arriving in the first quarter (and the last, still
   // being served when the run ends) are left out of the metrics, so the run lasts four such
   // stays, at least a minute: the batch is full when measuring starts.
-  const double stay_s = d.prefill_est.latency_s + 2 * load.mean_output_tokens * d.decode_est.latency_s;
+  const double biased = 1 + kPlanLengthCv * kPlanLengthCv;
+  const double stay_s = d.prefill_est.latency_s + biased * load.mean_output_tokens * d.decode_est.latency_s;
   const double duration_s = std::max(kMinSimulatedWindowS, stay_s / w.warmup_fraction);
   w.requests = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(rate_per_s * duration_s)), kMinSimulatedRequests,
                                    kMaxSimulatedRequests);
@@ -83,8 +84,10 @@ ScenarioFiles serving_scenario_for(const configs::PlanSpec& plan, const Deployme
     << "\n  combine: bf16\n  attention: bf16\n"
     << "workload:\n  requests: " << window.requests << "\n  warmup_fraction: " << yaml_number(window.warmup_fraction)
     << "\n  arrival: poisson\n  rate_per_s: " << yaml_number(rate) << "\n"
-    << "  input_tokens: {distribution: lognormal, mean: " << yaml_number(load.mean_input_tokens) << ", cv: 1.0}\n"
-    << "  output_tokens: {distribution: lognormal, mean: " << yaml_number(load.mean_output_tokens) << ", cv: 1.0}\n"
+    << "  input_tokens: {distribution: lognormal, mean: " << yaml_number(load.mean_input_tokens)
+    << ", cv: " << yaml_number(kPlanLengthCv) << "}\n"
+    << "  output_tokens: {distribution: lognormal, mean: " << yaml_number(load.mean_output_tokens)
+    << ", cv: " << yaml_number(kPlanLengthCv) << "}\n"
     << "  prefix_cache_hit_rate: " << yaml_number(s.load.prefix_cache_hit_rate) << "\n";
   instance_yaml(y, "prefill", d.prefill, "@DIR@/prefill-cluster.yaml", fleet.prefill_instances);
   instance_yaml(y, "decode", d.decode, "@DIR@/decode-cluster.yaml", fleet.decode_instances);

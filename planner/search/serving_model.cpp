@@ -9,6 +9,8 @@
 #include "models/param_count.hpp"
 #include "planner/eplb.hpp"
 #include "planner/placement_stats.hpp"
+#include "sim/serving/prefill_batch.hpp"
+#include "sim/serving/workload.hpp"
 
 namespace moesim::planner::search {
 
@@ -67,15 +69,36 @@ InstanceEstimate unpack(const double* f) {
   return e;
 }
 
+namespace {
+
+constexpr int64_t kPrefillSampleRequests = 20000;
+
+// The plan's requests as `moesim simulate serve` would draw them for the refinement scenarios.
+std::vector<sim::serving::RequestRecord> prefill_sample(const configs::PlanSpec& plan, const ServingLoad& load) {
+  configs::ServingWorkloadSpec w;
+  w.requests = kPrefillSampleRequests;
+  w.input_tokens.distribution = configs::LengthDistribution::kLognormal;
+  w.input_tokens.mean = load.mean_input_tokens;
+  w.input_tokens.cv = kPlanLengthCv;
+  w.output_tokens.distribution = configs::LengthDistribution::kFixed;
+  w.output_tokens.mean = 1;
+  w.prefix_cache_hit_rate = plan.serving.load.prefix_cache_hit_rate;
+  return sim::serving::generate_requests(w, 1.0, plan.seed);
+}
+
+}  // namespace
+
 ServingLoad derive_load(const configs::ServingPlanSpec& s) {
   ServingLoad l;
   const double day = 86400.0;
   l.input_tokens_per_s = s.load.input_tokens_per_day / day;
   l.prefill_tokens_per_s = l.input_tokens_per_s * (1 - s.load.prefix_cache_hit_rate);
   l.output_tokens_per_s = s.load.output_tokens_per_day / day;
-  // mean_kv = in + out / 2 (the context a decoded token sees, averaged over its request), in = ratio × out.
+  // mean_kv = E[in] + E[out^2] / (2 E[out]) = E[in] + (1 + cv^2) / 2 x E[out] (the context a decoded
+  // token sees, averaged over tokens), with E[in] = ratio x E[out].
   const double ratio = s.load.input_tokens_per_day / s.load.output_tokens_per_day;
-  l.mean_output_tokens = s.load.mean_output_tokens > 0 ? s.load.mean_output_tokens : s.load.mean_kv_tokens / (ratio + 0.5);
+  const double tail = (1 + kPlanLengthCv * kPlanLengthCv) / 2;
+  l.mean_output_tokens = s.load.mean_output_tokens > 0 ? s.load.mean_output_tokens : s.load.mean_kv_tokens / (ratio + tail);
   l.mean_input_tokens = s.load.mean_input_tokens > 0 ? s.load.mean_input_tokens : ratio * l.mean_output_tokens;
   l.requests_per_s = l.output_tokens_per_s / l.mean_output_tokens;
   return l;
@@ -101,6 +124,21 @@ ServingModel::ServingModel(const configs::PlanSpec& plan, const models::CostMode
     double sum = 0;
     for (const auto& row : m) sum += *std::max_element(row.begin(), row.end());
     imbalance_[{gpus, nodes, r}] = m.empty() ? 1.0 : sum / static_cast<double>(m.size());
+  }
+  const std::vector<sim::serving::RequestRecord> sample = prefill_sample(plan, load_);
+  for (const auto& g : plan.gpus) {
+    for (int64_t n : s.prefill_nodes) {
+      for (int64_t tp : s.attention_tp) {
+        const int64_t gpus = n * g.node.gpus_per_node;
+        if (gpus % tp != 0) continue;
+        for (int64_t tokens : s.prefill_tokens_per_gpu) {
+          const std::pair<int, int64_t> key{static_cast<int>(gpus / tp), tokens * tp};
+          if (prefill_shapes_.count(key)) continue;
+          const sim::serving::GroupShape b = sim::serving::typical_busiest_group(sample, key.first, key.second);
+          prefill_shapes_[key] = {b.sequences, b.new_tokens, b.context_tokens};
+        }
+      }
+    }
   }
 }
 
@@ -265,12 +303,13 @@ ServingModel::StepParts ServingModel::prefill_step(const InstanceCandidate& c, d
   const models::GpuSpec& gpu = gpus_[static_cast<size_t>(c.gpu_index)];
   const models::PrecisionSpec prec{c.weight_dtype, models::DType::kBf16, c.kv_dtype, models::DType::kBf16};
   const double tpd = static_cast<double>(c.attention_tp);
-  const double hit = plan_.serving.load.prefix_cache_hit_rate;
-  const double uncached = std::max(1.0, load_.mean_input_tokens * (1 - hit));
-  const double group_tokens = static_cast<double>(c.batch) * tpd;
-  const int64_t new_tokens = static_cast<int64_t>(std::ceil(std::min(uncached, group_tokens)));
-  const int64_t sequences = std::max<int64_t>(1, static_cast<int64_t>(std::llround(group_tokens / uncached)));
-  const int64_t ctx = std::max<int64_t>(new_tokens, static_cast<int64_t>(load_.mean_input_tokens));
+  // The busiest attention group of a typical full batch sets the pace (the MoE layers wait for it).
+  const int groups = instance_gpus(c, plan_) / c.attention_tp;
+  const auto shape = prefill_shapes_.find({groups, c.batch * c.attention_tp});
+  const PrefillShape busiest = shape != prefill_shapes_.end() ? shape->second : PrefillShape{};
+  const int64_t sequences = std::max<int64_t>(1, std::llround(busiest.sequences));
+  const int64_t new_tokens = std::max<int64_t>(1, std::llround(busiest.new_tokens));
+  const int64_t ctx = std::max<int64_t>(new_tokens, std::llround(busiest.context_tokens));
   const models::BatchShape group{sequences, new_tokens, ctx}, own{1, c.batch, c.batch};
   const int64_t last = m.num_layers - 1;
   const double attn = ops_s(models::build_layer_ops(m, last, models::Phase::kPrefill, group, prec).attention, gpu, tpd, tpd);

@@ -7,6 +7,8 @@
 //    requests of its attention group divided by TP (the MLA decode core's KV reads are not divided),
 //    shared expert for its own tokens, routed experts for tokens × top-k × (max/mean GPU load of an
 //    EPLB placement of Zipf-skewed loads) rows reading only its own slots' weights.
+//    Prefill attention is that of the busiest attention group of a typical full batch: the plan's
+//    requests (lognormal lengths) chunked and balanced over the groups as `simulate serve` does.
 // 3. All-to-all per MoE layer, α-β: decode sends each token to each distinct destination GPU
 //    (low-latency kernels, no SMs taken); prefill sends each token once per distinct remote node
 //    (≤ the model's node limit) and forwards over NVLink (normal kernels, 20 of 132 SMs taken).
@@ -52,6 +54,11 @@ inline constexpr int kEstimateFields = 13;
 std::vector<double> pack(const InstanceEstimate& e);
 InstanceEstimate unpack(const double* fields);
 
+// Request lengths are lognormal with this coefficient of variation wherever the plan needs more than
+// their means (the day totals give only means): in the prefill batches below, in the mean KV length
+// identity of derive_load and in the refinement scenarios. The T2 scenario makes the same choice.
+inline constexpr double kPlanLengthCv = 0.5;
+
 // Load derived from the plan's day totals.
 struct ServingLoad {
   double prefill_tokens_per_s = 0;    // uncached input tokens
@@ -94,6 +101,12 @@ class ServingModel {
   ServingLoad load_;
   std::vector<models::GpuSpec> gpus_;  // clock-throttled peaks
   std::map<std::tuple<int, int, int>, double> imbalance_;
+  // Busiest attention group of a typical full prefill batch, by (groups, tokens per group): the
+  // plan's requests packed as `moesim simulate serve` packs them (sim/serving/prefill_batch.hpp).
+  struct PrefillShape {
+    double sequences = 1, new_tokens = 1, context_tokens = 1;
+  };
+  std::map<std::pair<int, int64_t>, PrefillShape> prefill_shapes_;
 };
 
 }  // namespace moesim::planner::search

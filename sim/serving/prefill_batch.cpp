@@ -49,30 +49,55 @@ GroupShape busiest_group(const std::vector<PrefillChunk>& chunks, int groups, in
   return s;
 }
 
-double prefill_capacity_rps(const InstanceModel& pre, const std::vector<RequestRecord>& sample, int64_t budget) {
+void for_each_full_batch(const std::vector<RequestRecord>& sample, int groups, int64_t group_tokens,
+                         const std::function<void(const std::vector<PrefillChunk>&, int)>& fn) {
   std::vector<int64_t> left(sample.size()), done(sample.size(), 0);
   for (size_t i = 0; i < sample.size(); ++i) left[i] = sample[i].input_tokens - sample[i].cached_tokens;
-  const int groups = pre.attention_groups();
-  const int64_t cap = std::max<int64_t>(1, budget / groups);
+  const int64_t budget = group_tokens * std::max(1, groups);
   std::vector<int> carry;
   std::vector<std::pair<int, int64_t>> batch;
   std::vector<PrefillChunk> chunks;
   size_t next = 0;
-  double busy_s = 0, completed = 0;
-  for (;;) {
-    const int64_t taken = fill_prefill_batch(
-        budget, cap, &carry, &left, [&] { return next < sample.size() ? static_cast<int>(next++) : -1; }, &batch);
-    if (taken < budget) break;  // only full batches: the instance is saturated
+  auto pop = [&] { return next < sample.size() ? static_cast<int>(next++) : -1; };
+  while (fill_prefill_batch(budget, group_tokens, &carry, &left, pop, &batch) == budget) {
     chunks.clear();
+    int finished = 0;
     for (const auto& [r, tokens] : batch) {
-      const RequestRecord& q = sample[static_cast<size_t>(r)];
-      chunks.push_back({tokens, q.cached_tokens + done[static_cast<size_t>(r)] + tokens});
-      done[static_cast<size_t>(r)] += tokens;
-      if (left[static_cast<size_t>(r)] == 0) completed += 1;
+      const size_t i = static_cast<size_t>(r);
+      chunks.push_back({tokens, sample[i].cached_tokens + done[i] + tokens});
+      done[i] += tokens;
+      finished += left[i] == 0;
     }
+    fn(chunks, finished);
+  }
+}
+
+GroupShape typical_busiest_group(const std::vector<RequestRecord>& sample, int groups, int64_t group_tokens) {
+  double n = 0, sequences = 0, tokens = 0, pairs = 0;
+  for_each_full_batch(sample, groups, group_tokens, [&](const std::vector<PrefillChunk>& chunks, int) {
+    const GroupShape g = busiest_group(chunks, groups, group_tokens);
+    n += 1;
+    sequences += g.sequences;
+    tokens += g.sequences * g.new_tokens;
+    pairs += g.sequences * (g.new_tokens * g.context_tokens - g.new_tokens * (g.new_tokens - 1) / 2);
+  });
+  GroupShape s;
+  if (n == 0) return s;
+  s.sequences = std::max(1.0, sequences / n);
+  s.new_tokens = std::max(1.0, tokens / n / s.sequences);
+  s.context_tokens = std::max(s.new_tokens, pairs / n / (s.sequences * s.new_tokens) + (s.new_tokens - 1) / 2);
+  return s;
+}
+
+double prefill_capacity_rps(const InstanceModel& pre, const std::vector<RequestRecord>& sample, int64_t budget) {
+  const int groups = pre.attention_groups();
+  const int64_t cap = std::max<int64_t>(1, budget / groups);
+  double busy_s = 0, completed = 0;
+  for_each_full_batch(sample, groups, cap, [&](const std::vector<PrefillChunk>& chunks, int finished) {
     const GroupShape g = busiest_group(chunks, groups, cap);
     busy_s += pre.prefill_step_s(g.sequences, g.new_tokens, g.context_tokens);
-  }
+    completed += finished;
+  });
   return busy_s > 0 ? completed / busy_s : 0.0;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -62,8 +63,19 @@ int64_t fill_prefill_batch(int64_t budget, int64_t chunk_cap, std::vector<int>* 
   return taken;
 }
 
-// Requests per second one prefill instance sustains: `sample` packed in arrival order into full
-// batches of `budget` tokens exactly as the serving loop packs them, each timed by its busiest group.
+// Packs `sample` in arrival order into full batches for `groups` groups of `group_tokens` each,
+// exactly as the serving loop packs them (chunks capped at `group_tokens`), and calls
+// fn(chunks, requests finished by this batch) for every full batch; a partial last batch is left out.
+void for_each_full_batch(const std::vector<RequestRecord>& sample, int groups, int64_t group_tokens,
+                         const std::function<void(const std::vector<PrefillChunk>&, int)>& fn);
+
+// The busiest group's shape averaged over the full batches of `sample` (attention pairs and tokens
+// averaged, which is what time is linear in): what an analytical model can use in place of a
+// mean-request shape.
+GroupShape typical_busiest_group(const std::vector<RequestRecord>& sample, int groups, int64_t group_tokens);
+
+// Requests per second one prefill instance sustains: its full batches of `sample`, each timed by
+// its busiest group.
 double prefill_capacity_rps(const InstanceModel& pre, const std::vector<RequestRecord>& sample, int64_t budget);
 
 }  // namespace moesim::sim::serving

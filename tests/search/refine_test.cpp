@@ -60,7 +60,7 @@ TEST(Refine, SimulatedFleetKeepsThePlansPrefillToDecodeRatio) {
   EXPECT_EQ(fleet(1, 1), std::make_pair(1, 1));
 }
 
-// With no request count given, the run lasts four size-biased stays (TTFT + 2 x output x TPOT)
+// With no request count given, the run lasts four size-biased stays (TTFT + (1 + cv^2) x output x TPOT)
 // at the simulated rate, at least a minute; a given count is kept.
 TEST(Refine, SteadyStateWindowCoversFourStays) {
   DeploymentPlan d;
@@ -69,7 +69,8 @@ TEST(Refine, SteadyStateWindowCoversFourStays) {
   ServingLoad load;
   load.mean_output_tokens = 1000;
   const SimulationWindow w = steady_state_window(0, d, load, 10.0);
-  EXPECT_EQ(w.requests, static_cast<int64_t>(std::ceil(10.0 * (1.0 + 2 * 1000 * 0.05) / w.warmup_fraction)));
+  const double biased = 1 + kPlanLengthCv * kPlanLengthCv;
+  EXPECT_EQ(w.requests, static_cast<int64_t>(std::ceil(10.0 * (1.0 + biased * 1000 * 0.05) / w.warmup_fraction)));
   EXPECT_EQ(steady_state_window(0, d, ServingLoad{}, 10.0).requests, 600);  // short stays: a minute at 10/s
   EXPECT_EQ(steady_state_window(0, d, ServingLoad{}, 1.0).requests, kMinSimulatedRequests);
   EXPECT_EQ(steady_state_window(1234, d, load, 10.0).requests, 1234);

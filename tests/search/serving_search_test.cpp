@@ -98,7 +98,8 @@ TEST(ServingLoad, DerivedLengthsReproduceT2Ratios) {
   const configs::PlanSpec plan = load_plan("small_serving.yaml");
   const ServingLoad l = derive_load(plan.serving);
   EXPECT_NEAR(l.mean_input_tokens / l.mean_output_tokens, 608.0 / 168.0, 1e-9);
-  EXPECT_NEAR(l.mean_input_tokens + l.mean_output_tokens / 2, 4989, 1e-6);
+  // Mean KV length per output token: E[in] + (1 + cv^2) / 2 x E[out] for lognormal lengths.
+  EXPECT_NEAR(l.mean_input_tokens + (1 + kPlanLengthCv * kPlanLengthCv) / 2 * l.mean_output_tokens, 4989, 1e-6);
   EXPECT_NEAR(l.output_tokens_per_s, 168e9 / 86400, 1);
 }
 

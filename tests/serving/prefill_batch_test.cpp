@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/serving/workload.hpp"
+
 namespace moesim::sim::serving {
 namespace {
 
@@ -66,6 +68,32 @@ TEST(PrefillBatch, FillTakesCarriedFirstCapsChunksAndCarriesTheRest) {
   const std::vector<std::pair<int, int64_t>> want2 = {{1, 10}, {2, 2}, {3, 4}};
   EXPECT_EQ(batch, want2);
   EXPECT_EQ(carry, (std::vector<int>{1}));
+}
+
+std::vector<RequestRecord> sample(configs::LengthDistribution d, double cv) {
+  configs::ServingWorkloadSpec w;
+  w.requests = 4000;
+  w.input_tokens.distribution = d;
+  w.input_tokens.mean = 1000;
+  w.input_tokens.cv = cv;
+  w.output_tokens.mean = 1;
+  return generate_requests(w, 1.0, 7);
+}
+
+// Equal requests without a cached prefix: every group holds whole requests, so the typical busiest
+// group is exactly one group's share of requests.
+TEST(PrefillBatch, TypicalBusiestGroupOfEqualRequestsIsTheirShape) {
+  const GroupShape g = typical_busiest_group(sample(configs::LengthDistribution::kFixed, 0), 2, 4000);
+  EXPECT_DOUBLE_EQ(g.sequences, 4);
+  EXPECT_DOUBLE_EQ(g.new_tokens, 1000);
+  EXPECT_NEAR(g.context_tokens, 1000, 1e-9);
+}
+
+// Spread-out lengths: the busiest group does more attention than the mean request's shape would.
+TEST(PrefillBatch, SpreadLengthsMakeTheBusiestGroupHeavierThanTheMeanShape) {
+  const GroupShape g = typical_busiest_group(sample(configs::LengthDistribution::kLognormal, 1.0), 8, 4096);
+  const double mean_pairs_per_group = 4096.0 / 1000 * (1000.0 * 1001 / 2);
+  EXPECT_GT(shape_pairs(g), 1.2 * mean_pairs_per_group);
 }
 
 }  // namespace
