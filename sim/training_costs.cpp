@@ -179,29 +179,6 @@ UnitCost ops_cost(const configs::TrainingScenario& s, const models::GpuSpec& gpu
   return u;
 }
 
-// Contiguous partition of `w` into `parts` non-empty pieces of near-equal sums: each piece takes
-// items while that brings it closer to (what is left) / (pieces left). A heavy last item (the LM
-// head and MTP) thus gets a stage with fewer layers instead of inflating every stage.
-std::vector<int> balanced_partition(const std::vector<double>& w, int parts) {
-  const int n = static_cast<int>(w.size());
-  double left = 0;
-  for (double x : w) left += x;
-  std::vector<int> starts;
-  int i = 0;
-  for (int p = 0; p < parts; ++p) {
-    starts.push_back(i);
-    const int pieces_left = parts - p;
-    if (pieces_left == 1) break;
-    // Reserve the heavy tail: later pieces must each get at least one item.
-    const double target = left / pieces_left;
-    double sum = 0;
-    while (i < n - (pieces_left - 1) && (sum == 0 || std::abs(sum + w[i] - target) < std::abs(sum - target))) {
-      sum += w[i++];
-    }
-    left -= sum;
-  }
-  return starts;
-}
 
 // Bytes one layer of a whole model replica keeps for backward for one micro-batch. Follows
 // models::activation_bytes_per_layer and adds DeepSeek-V3's FP8 recipe (tech report 3.3.2) when
@@ -253,6 +230,30 @@ int tp_collectives_of_layer(const models::ModelSpec& m, bool moe) {
 }
 
 }  // namespace
+
+// Contiguous partition of `w` into `parts` non-empty pieces of near-equal sums: each piece takes
+// items while that brings it closer to (what is left) / (pieces left). A heavy last item (the LM
+// head and MTP) thus gets a stage with fewer layers instead of inflating every stage.
+std::vector<int> balanced_partition(const std::vector<double>& w, int parts) {
+  const int n = static_cast<int>(w.size());
+  double left = 0;
+  for (double x : w) left += x;
+  std::vector<int> starts;
+  int i = 0;
+  for (int p = 0; p < parts; ++p) {
+    starts.push_back(i);
+    const int pieces_left = parts - p;
+    if (pieces_left == 1) break;
+    // Reserve the heavy tail: later pieces must each get at least one item.
+    const double target = left / pieces_left;
+    double sum = 0;
+    while (i < n - (pieces_left - 1) && (sum == 0 || std::abs(sum + w[i] - target) < std::abs(sum - target))) {
+      sum += w[i++];
+    }
+    left -= sum;
+  }
+  return starts;
+}
 
 std::vector<StageCompute> build_stages(const configs::TrainingScenario& s, const models::GpuSpec& gpu,
                                        const models::CostModel& cost, double imbalance) {

@@ -27,6 +27,10 @@ struct StageCompute {
   int tp_collectives = 0;               // TP all-gathers + reduce-scatters per micro-batch and direction (0 at tp = 1)
 };
 
+// Contiguous partition of `w` into `parts` non-empty pieces of near-equal sums; returns each
+// piece's first index. Shared with the planner's analytical training model.
+std::vector<int> balanced_partition(const std::vector<double>& w, int parts);
+
 // Builds the stages: layers (plus embedding on the first and head/MTP on the last stage) split
 // into pp contiguous stages minimising the slowest stage's forward+backward time.
 // `expert_imbalance` (max/mean routed rows per GPU) scales the routed-expert work.

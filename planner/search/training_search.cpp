@@ -8,6 +8,7 @@
 #include "models/memory.hpp"
 #include "models/op_graph.hpp"
 #include "models/param_count.hpp"
+#include "sim/training_costs.hpp"
 
 namespace moesim::planner::search {
 
@@ -101,20 +102,51 @@ TrainingModel::Chunk TrainingModel::chunk(const TrainingCandidate& c) const {
   // Attention and dense FFN over the micro-batch split by TP; experts see this GPU's share of tokens.
   const models::BatchShape batch{c.micro_batch, seq, seq};
   const double tp = c.tp, ep = c.ep;
-  const double layers = std::ceil(static_cast<double>(m.num_layers) / c.pp);
-  const double moe_fraction = static_cast<double>(models::num_moe_layers(m)) / static_cast<double>(m.num_layers);
-  Chunk ch;
+  // Per micro-batch and phase (forward, input gradient, weight gradient): a dense layer, a MoE layer
+  // and the extras (embedding, head and MTP modules) that the last stage carries.
+  double dense_s[3], moe_s[3], extras_s[3];
+  int p = 0;
   for (models::Phase phase : {models::Phase::kTrainForward, models::Phase::kTrainBackwardInput, models::Phase::kTrainBackwardWeight}) {
     const models::LayerOps moe = models::build_layer_ops(m, m.num_layers - 1, phase, batch, prec);
     const models::LayerOps dense = models::build_layer_ops(m, 0, phase, batch, prec);
     const double attn = sum_time(moe.attention, cost_, gpu, tp, false, false, 1);
     // Sequence-parallel MoE: each of the TP GPUs routes 1/TP of the tokens.
-    const double moe_ffn = sum_time(moe.ffn, cost_, gpu, tp, false, true, 1) + sum_time(moe.ffn, cost_, gpu, tp, true, false, ep) / tp;
-    const double dense_ffn = sum_time(dense.ffn, cost_, gpu, tp, false, false, 1);
-    const double per_layer = attn + moe_fraction * moe_ffn + (1 - moe_fraction) * dense_ffn;
-    double& slot = phase == models::Phase::kTrainForward ? ch.f : phase == models::Phase::kTrainBackwardInput ? ch.b : ch.w;
-    slot = layers * per_layer;
+    auto routed = [&](const std::vector<models::Op>& ops) {
+      return sum_time(ops, cost_, gpu, tp, false, true, 1) + sum_time(ops, cost_, gpu, tp, true, false, ep) / tp;
+    };
+    dense_s[p] = attn + sum_time(dense.ffn, cost_, gpu, tp, false, false, 1);
+    moe_s[p] = m.is_moe ? attn + routed(moe.ffn) : dense_s[p];
+    extras_s[p] = sum_time(models::build_head_ops(m, phase, batch, prec), cost_, gpu, tp, false, false, 1) +
+                  routed(models::build_mtp_ops(m, phase, batch, prec));
+    ++p;
   }
+  // Stages as `simulate train` cuts them (sim::balanced_partition over whole-layer times, the
+  // extras on the last layer); the slowest stage sets the pipeline's pace.
+  const int n = static_cast<int>(m.num_layers);
+  const int first_moe = m.is_moe ? static_cast<int>(m.moe.leading_dense_layers) : n;
+  std::vector<double> weight(static_cast<size_t>(n));
+  for (int l = 0; l < n; ++l) {
+    const double* unit = l >= first_moe ? moe_s : dense_s;
+    weight[static_cast<size_t>(l)] = unit[0] + unit[1] + unit[2];
+  }
+  weight.back() += extras_s[0] + extras_s[1] + extras_s[2];
+  const std::vector<int> starts = sim::balanced_partition(weight, c.pp);
+  int slowest = 0;
+  double slowest_s = -1;
+  for (int st = 0; st < c.pp; ++st) {
+    const int end = st + 1 < c.pp ? starts[static_cast<size_t>(st + 1)] : n;
+    double total = 0;
+    for (int l = starts[static_cast<size_t>(st)]; l < end; ++l) total += weight[static_cast<size_t>(l)];
+    if (total > slowest_s) slowest_s = total, slowest = st;
+  }
+  const int begin = starts[static_cast<size_t>(slowest)];
+  const int end = slowest + 1 < c.pp ? starts[static_cast<size_t>(slowest + 1)] : n;
+  const double moe_layers = std::max(0, end - std::max(begin, first_moe));
+  const double dense_layers = (end - begin) - moe_layers;
+  const bool has_head = slowest == c.pp - 1, has_embedding = slowest == 0;
+  Chunk ch;
+  double* slot[3] = {&ch.f, &ch.b, &ch.w};
+  for (int q = 0; q < 3; ++q) *slot[q] = dense_layers * dense_s[q] + moe_layers * moe_s[q] + (has_head ? extras_s[q] : 0);
   if (c.recompute == 1) ch.b += 0.15 * ch.f;  // norms and MLA up-projections (DeepSeek-V3's choice)
   if (c.recompute == 2) ch.b += ch.f;
   ch.b += ch.w;
@@ -129,16 +161,16 @@ TrainingModel::Chunk TrainingModel::chunk(const TrainingCandidate& c) const {
   const double nic = ep_nodes > 1 ? bytes * nodes_hit * (ep_nodes - 1) / ep_nodes / models::scale_out_bw_one_way(g.node) : 0;
   const double nvl = bytes * std::min(k, ep) * (std::min(gpn, ep) - 1) / std::min(gpn, ep) / models::scale_up_bw_one_way(g.node);
   const double per_layer_a2a = std::max(nic, nvl) + 2 * (g.node.scale_out.latency_cross_leaf_s + kCommKernelS);
-  ch.a2a = 3 * layers * moe_fraction * per_layer_a2a;  // forward once, backward twice the traffic... see header
+  ch.a2a = 3 * moe_layers * per_layer_a2a;  // forward once, backward twice the traffic... see header
   if (c.tp > 1) {
     // TP collectives per direction, as sim/training_costs.cpp counts them: an all-gather and a
     // reduce-scatter around attention, and around the FFN unless the layer's experts are all routed
-    // (parallel folding); embedding 1, head 1, each MTP module 3 + one layer. The stage has `layers`
-    // layers of the average kind and 1/PP of embedding, head and MTP.
+    // (parallel folding); embedding 1 (first stage), head 1 and each MTP module 3 + one layer (last
+    // stage), for the slowest stage's layers.
     const double moe_layer = m.is_moe && m.moe.num_shared_experts == 0 ? 2 : 4;
-    const double per_layer_tp = moe_fraction * moe_layer + (1 - moe_fraction) * 4;
-    const double extras = 2 + static_cast<double>(m.mtp_modules) * (3 + (m.is_moe ? moe_layer : 4));
-    const double collectives = layers * per_layer_tp + extras / c.pp;
+    const double head_extras = 1 + static_cast<double>(m.mtp_modules) * (3 + (m.is_moe ? moe_layer : 4));
+    const double collectives = moe_layers * moe_layer + dense_layers * 4 + (has_embedding ? 1 : 0) +
+                               (has_head ? head_extras : 0);
     // Each: a ring over the TP group (one node) of the micro-batch's BF16 hidden states.
     const double mb_bytes = static_cast<double>(c.micro_batch * seq) * static_cast<double>(m.hidden_size) * 2.0;
     const double ring = (tp - 1) / tp * mb_bytes / models::scale_up_bw_one_way(g.node) + (tp - 1) * g.node.scale_up.latency_s;

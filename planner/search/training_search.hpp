@@ -1,10 +1,12 @@
 // The training search: GPU type × nodes × PP × EP × TP (DP = the rest) × schedule × micro-batch ×
 // recompute × GEMM precision, pruned by memory and a deadline, ranked by time, $ or MFU.
 //
-// Analytical step time (level (a)), per GPU of one pipeline stage:
+// Analytical step time (level (a)), per GPU of the slowest pipeline stage:
 // 1. F, B (= dgrad + W) and W per micro-batch from the op graph and the cost model: attention and
 //    dense FFN split by TP, routed experts for tokens × top-k rows reading weights of experts / EP;
 //    recompute adds a forward of the recomputed part (selective: attention projections; full: all).
+//    Stages are cut as `simulate train` cuts them (sim::balanced_partition, LM head and MTP on the
+//    last layer), and the stage with the most work is the one costed.
 // 2. All-to-all per MoE layer (dispatch + combine, forward and backward), α-β over NVLink and NIC;
 //    DualPipe overlaps it with compute (max), 1F1B and ZB1P add it.
 // 3. Tensor parallelism (tp > 1), counted as `moesim simulate train` does (sim/training_costs.cpp):
