@@ -13,6 +13,7 @@
 namespace {
 
 using namespace moesim::planner;
+namespace traces = moesim::traces;
 
 const PlacementSpec kPrefill{288, 8, 4, 32};   // hierarchical: 8 groups on 4 nodes
 const PlacementSpec kDecode{288, 8, 18, 144};  // global: 18 nodes do not divide 8 groups
@@ -21,7 +22,7 @@ const PlacementSpec kDecode{288, 8, 18, 144};  // global: 18 nodes do not divide
 double exponent_for(int instance) { return 0.5 + 0.1 * (instance % 8); }
 
 const LoadMatrix& decode_loads() {
-  static const LoadMatrix loads = zipf_loads({58, 256, 1.0, 8.0 * 4096, 0});
+  static const LoadMatrix loads = traces::zipf_loads({58, 256, 1.0, 8.0 * 4096, 0});
   return loads;
 }
 
@@ -57,7 +58,7 @@ void print_shape(const char* name, const PlacementSpec& spec, int instances) {
   std::printf("%4s %5s %12s %12s %12s %10s %10s\n", "seed", "zipf", "deepseek", "balanced", "bound/mean", "gap ds %", "gap bal %");
   Totals t;
   for (int i = 0; i < instances; ++i) {
-    const LoadMatrix loads = zipf_loads({58, 256, exponent_for(i), 8.0 * 4096, static_cast<uint64_t>(i)});
+    const LoadMatrix loads = traces::zipf_loads({58, 256, exponent_for(i), 8.0 * 4096, static_cast<uint64_t>(i)});
     const LayerBounds bounds = lower_bounds(loads, spec);
     const PlacementStats d = placement_stats(place_deepseek(loads, spec), loads, spec, bounds);
     const PlacementStats b = placement_stats(place_balanced(loads, spec), loads, spec, bounds);

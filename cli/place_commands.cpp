@@ -76,15 +76,15 @@ Status add_loads(const LoadMatrix& more, const std::string& path, LoadMatrix* su
 
 Status read_file_loads(const PlaceFlags& f, PlaceInputs* in) {
   for (const std::string& path : f.loads) {
-    auto text = planner::read_text_file(path);
+    auto text = traces::read_text_file(path);
     if (!text.ok()) return text.errors();
-    auto loads = planner::parse_loads_text(text.value(), path);
+    auto loads = traces::parse_loads_text(text.value(), path);
     if (!loads.ok()) return loads.errors();
     Status s = add_loads(loads.value(), path, &in->loads);
     if (!s.ok()) return s;
     // A routing trace given as --loads also serves the locality policy and the traffic figures.
-    if (!in->trace && planner::is_routing_trace_text(text.value())) {
-      in->trace = std::move(planner::parse_routing_trace_json(text.value(), path)).value();
+    if (!in->trace && traces::is_routing_trace_text(text.value())) {
+      in->trace = std::move(traces::parse_routing_trace_json(text.value(), path)).value();
     }
   }
   in->loads_source = "files";
@@ -95,24 +95,24 @@ Status read_inputs(const PlaceFlags& f, PlaceInputs* in) {
   if (!f.loads.empty() && !f.synthetic.empty()) return bad_input("--loads and --synthetic are exclusive (give one of them)");
   if (f.layers < 1 || f.experts < 1) return bad_input("--layers and --experts must be positive integers");
   if (!f.trace.empty()) {
-    auto trace = planner::read_routing_trace_file(f.trace);
+    auto trace = traces::read_routing_trace_file(f.trace);
     if (!trace.ok()) return trace.errors();
     in->trace = std::move(trace).value();
   }
   if (!f.loads.empty()) return read_file_loads(f, in);
   if (in->trace) {
-    in->loads = planner::loads_from_trace(*in->trace);
+    in->loads = traces::loads_from_trace(*in->trace);
     in->loads_source = "routing trace " + f.trace;
     return {};
   }
   const std::string synthetic = f.synthetic.empty() ? "zipf:1.0" : f.synthetic;
   auto s = zipf_exponent(synthetic);
   if (!s.ok()) return s.errors();
-  in->loads = planner::zipf_loads({f.layers, f.experts, s.value(), 8.0 * 4096, f.seed});
+  in->loads = traces::zipf_loads({f.layers, f.experts, s.value(), 8.0 * 4096, f.seed});
   in->loads_source = "synthetic " + synthetic + " seed " + std::to_string(f.seed) + (f.synthetic.empty() ? " (embedded default)" : "");
   if (f.policy == "locality") {  // a matching synthetic trace with co-activation clusters
-    in->trace = planner::synthetic_routing_trace({f.layers, f.experts, 8, 1024, std::max(2, f.spec.nodes), 0.75, f.seed});
-    in->loads = planner::loads_from_trace(*in->trace);
+    in->trace = traces::synthetic_routing_trace({f.layers, f.experts, 8, 1024, std::max(2, f.spec.nodes), 0.75, f.seed});
+    in->loads = traces::loads_from_trace(*in->trace);
     in->loads_source = "synthetic routing trace seed " + std::to_string(f.seed) + " (clustered co-activation)";
   }
   return {};
@@ -186,7 +186,7 @@ nlohmann::json inputs_json(const PlaceFlags& f, const PlaceInputs& in) {
 
 // --previous / --max-moves: replaces the plan by the budgeted one and reports the moves.
 Status apply_migration(const PlaceFlags& f, const PlaceInputs& in, PlacementPlan* plan, nlohmann::json* doc) {
-  auto text = planner::read_text_file(f.previous);
+  auto text = traces::read_text_file(f.previous);
   if (!text.ok()) return text.errors();
   const int layers = static_cast<int>(in.loads.size()), experts = static_cast<int>(in.loads[0].size());
   auto previous = planner::parse_previous_placement(text.value(), f.previous, f.spec, layers, experts);
@@ -207,7 +207,7 @@ Status apply_migration(const PlaceFlags& f, const PlaceInputs& in, PlacementPlan
 Status add_scores(const PlaceFlags& f, const PlaceInputs& in, const PlacementPlan& plan, nlohmann::json* doc) {
   nlohmann::json scores = nlohmann::json::array();
   for (const std::string& path : f.scores) {
-    auto loads = planner::read_loads_file(path);
+    auto loads = traces::read_loads_file(path);
     if (!loads.ok()) return loads.errors();
     if (loads.value().size() != in.loads.size() || loads.value()[0].size() != in.loads[0].size()) {
       return bad_input(path + ": " + std::to_string(loads.value().size()) + " layers × " + std::to_string(loads.value()[0].size()) +

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "planner/expert_loads.hpp"
+#include "traces/expert_loads.hpp"
 #include "planner/placement.hpp"
 
 namespace moesim::planner {

@@ -7,9 +7,13 @@
 #include <vector>
 
 #include "models/result.hpp"
-#include "planner/expert_loads.hpp"
+#include "traces/expert_loads.hpp"
 
 namespace moesim::planner {
+
+// Placement works on traces/' load matrices and routing traces.
+using traces::LoadMatrix;
+using traces::RoutingTrace;
 
 // The physical layout placement must fill. Slot p lives on GPU p / (replicas / gpus); GPU g lives on
 // node g / (gpus / nodes). Validated by validate_placement_spec.

@@ -148,12 +148,12 @@ std::vector<std::vector<double>> ServingModel::gpu_load_matrix(int gpus, int nod
   PlacementSpec spec{experts + redundant, static_cast<int>(moe.num_expert_groups), nodes, gpus};
   if (!validate_placement_spec(spec, experts).empty()) spec.groups = 1;
   if (!validate_placement_spec(spec, experts).empty()) return {};
-  ZipfLoadSpec z;
+  traces::ZipfLoadSpec z;
   z.num_layers = 4;  // a sample of layers: the imbalance is averaged over them
   z.num_experts = experts;
   z.exponent = plan_.serving.expert_zipf_exponent;
   z.seed = plan_.seed;
-  const LoadMatrix loads = zipf_loads(z);
+  const LoadMatrix loads = traces::zipf_loads(z);
   const PlacementPlan placed = place_deepseek(loads, spec);
   std::vector<std::vector<double>> out;
   for (size_t l = 0; l < loads.size(); ++l) {

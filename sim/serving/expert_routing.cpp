@@ -9,6 +9,8 @@
 #include <random>
 #include <sstream>
 
+#include "traces/expert_loads.hpp"
+
 namespace moesim::sim::serving {
 
 namespace {
@@ -17,49 +19,6 @@ std::vector<double> normalized(std::vector<double> v) {
   const double sum = std::accumulate(v.begin(), v.end(), 0.0);
   for (double& x : v) x /= sum;
   return v;
-}
-
-// Rows of a measured load file: JSON {"logical_count": [[...]]} or CSV, one row per layer.
-Result<std::vector<std::vector<double>>> read_load_rows(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return bad_input(path + ": cannot open the expert-load file");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<std::vector<double>> rows;
-  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
-  if (!j.is_discarded()) {
-    if (!j.is_object() || !j.contains("logical_count") || !j["logical_count"].is_array())
-      return bad_input(path + ": expected a JSON object with key 'logical_count' (layers x experts)");
-    for (const auto& row : j["logical_count"]) {
-      if (!row.is_array()) return bad_input(path + ": logical_count rows must be arrays of numbers");
-      std::vector<double> r;
-      for (const auto& x : row) {
-        if (!x.is_number() || x.get<double>() < 0) return bad_input(path + ": logical_count holds " + x.dump() + ", expected counts >= 0");
-        r.push_back(x.get<double>());
-      }
-      rows.push_back(r);
-    }
-    return rows;
-  }
-  std::string line;
-  int n = 0;
-  text.clear();
-  text.seekg(0);
-  while (std::getline(text, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<double> r;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');) {
-      char* end = nullptr;
-      const double v = std::strtod(cell.c_str(), &end);
-      if (end == cell.c_str() || v < 0 || !std::isfinite(v))
-        return bad_input(path + ":" + std::to_string(n) + ": '" + cell + "' is not a count >= 0");
-      r.push_back(v);
-    }
-    rows.push_back(r);
-  }
-  return rows;
 }
 
 }  // namespace
@@ -75,7 +34,8 @@ Result<std::vector<double>> expert_popularity(const configs::ExpertLoadSpec& spe
     for (size_t e = 0; e < n; ++e) p[e] = 1.0 / std::pow(static_cast<double>(rank[e] + 1), spec.zipf_s);
     return normalized(p);
   }
-  Result<std::vector<std::vector<double>>> rows = read_load_rows(spec.path);
+  // SGLang's {"logical_count": ...}, a moesim routing trace or CSV (traces/expert_loads.hpp).
+  Result<traces::LoadMatrix> rows = traces::read_loads_file(spec.path);
   if (!rows.ok()) return rows.errors();
   std::vector<double> sum(n, 0.0);
   for (const auto& r : rows.value()) {

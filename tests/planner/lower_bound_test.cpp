@@ -99,7 +99,7 @@ TEST(LowerBound, NeverExceedsTheExactTwoSlotOptimum) {
   double ratio_sum = 0, old_ratio_sum = 0;
   constexpr int kSeeds = 20;
   for (uint64_t seed = 0; seed < kSeeds; ++seed) {
-    const std::vector<double> w = zipf_loads({1, 16, 0.5 + 0.1 * (seed % 8), 1000, seed})[0];
+    const std::vector<double> w = traces::zipf_loads({1, 16, 0.5 + 0.1 * (seed % 8), 1000, seed})[0];
     const double exact = exact_two_slot_optimum(w, 10);
     const double bound = max_gpu_load_lower_bound(w, {20, 1, 1, 10});
     EXPECT_LE(bound, exact * (1 + 1e-9)) << seed;
@@ -121,7 +121,7 @@ TEST(LowerBound, NeverExceedsTheExactTwoSlotOptimum) {
 TEST(LowerBound, NoCertificateExcludesTheExactTwoSlotOptimum) {
   std::mt19937_64 rng(11);
   for (uint64_t seed = 0; seed < 8; ++seed) {
-    const std::vector<double> w = zipf_loads({1, 14, 0.6 + 0.1 * seed, 1000, 40 + seed})[0];
+    const std::vector<double> w = traces::zipf_loads({1, 14, 0.6 + 0.1 * seed, 1000, 40 + seed})[0];
     const double exact = exact_two_slot_optimum(w, 9);
     for (int trial = 0; trial < 50; ++trial) {
       std::vector<double> cut(1 + rng() % 6), weight(cut.size());

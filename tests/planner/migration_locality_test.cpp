@@ -13,7 +13,7 @@ namespace {
 const PlacementSpec kSpec{40, 4, 5, 20};  // global (5 nodes do not divide 4 groups), 2 slots per GPU
 
 TEST(Migration, BudgetCapsChangedSlotsPerLayerAndNeverDropsAnExpert) {
-  const LoadMatrix old_loads = zipf_loads({3, 32, 1.0, 10000, 1}), new_loads = zipf_loads({3, 32, 1.0, 10000, 2});
+  const LoadMatrix old_loads = traces::zipf_loads({3, 32, 1.0, 10000, 1}), new_loads = traces::zipf_loads({3, 32, 1.0, 10000, 2});
   const PlacementPlan previous = place_balanced(old_loads, kSpec), target = place_balanced(new_loads, kSpec);
   double last = placement_stats(previous, new_loads, kSpec).imbalance_mean;
   for (int k : {0, 2, 6}) {
@@ -31,7 +31,7 @@ TEST(Migration, BudgetCapsChangedSlotsPerLayerAndNeverDropsAnExpert) {
 }
 
 TEST(Migration, UnlimitedBudgetAdoptsTheTargetUpToRelabelling) {
-  const LoadMatrix loads = zipf_loads({2, 32, 0.8, 10000, 4});
+  const LoadMatrix loads = traces::zipf_loads({2, 32, 0.8, 10000, 4});
   const PlacementPlan plan = place_balanced(loads, kSpec);
   // The same plan as "previous" needs no move at all, whatever the GPU numbering.
   const MigrationResult same = limit_migration(plan, plan, loads, kSpec, {-1, false});
@@ -55,8 +55,8 @@ TEST(Migration, ParsesPreviousPlacementAndRejectsBadOnes) {
 }
 
 TEST(Locality, CutsCrossNodeTrafficOfClusteredRoutingWithinTheLoadSlack) {
-  const RoutingTrace trace = synthetic_routing_trace({2, 48, 4, 1000, 6, 0.85, 3});
-  const LoadMatrix loads = loads_from_trace(trace);
+  const RoutingTrace trace = traces::synthetic_routing_trace({2, 48, 4, 1000, 6, 0.85, 3});
+  const LoadMatrix loads = traces::loads_from_trace(trace);
   const PlacementSpec spec{48, 4, 6, 24};  // global: 6 nodes do not divide 4 groups
   const PlacementPlan balanced = place_balanced(loads, spec), local = place_locality(loads, trace, spec, 0.05);
   EXPECT_EQ(check_plan(local, spec, 48), "");
@@ -70,8 +70,8 @@ TEST(Locality, CutsCrossNodeTrafficOfClusteredRoutingWithinTheLoadSlack) {
 }
 
 TEST(Locality, HierarchicalShapesKeepGroupsOnNodesAndNeverAddTraffic) {
-  const RoutingTrace trace = synthetic_routing_trace({2, 64, 8, 1000, 8, 0.85, 5});
-  const LoadMatrix loads = loads_from_trace(trace);
+  const RoutingTrace trace = traces::synthetic_routing_trace({2, 64, 8, 1000, 8, 0.85, 5});
+  const LoadMatrix loads = traces::loads_from_trace(trace);
   const PlacementSpec spec{80, 8, 4, 16};  // 8 groups on 4 nodes
   const PlacementPlan balanced = place_balanced(loads, spec), local = place_locality(loads, trace, spec, 0.05);
   EXPECT_EQ(check_plan(local, spec, 64), "");

@@ -29,8 +29,8 @@ Instance random_instance(uint64_t seed) {
   in.spec.gpus = in.spec.nodes * pick(1, 4);
   const int per_gpu = (experts + in.spec.gpus - 1) / in.spec.gpus + pick(0, 3);
   in.spec.replicas = in.spec.gpus * per_gpu;
-  ZipfLoadSpec z{pick(1, 3), experts, 0.2 * pick(0, 7), 1000.0 * pick(1, 50), seed};
-  in.loads = zipf_loads(z);
+  traces::ZipfLoadSpec z{pick(1, 3), experts, 0.2 * pick(0, 7), 1000.0 * pick(1, 50), seed};
+  in.loads = traces::zipf_loads(z);
   return in;
 }
 
@@ -71,7 +71,7 @@ TEST(PlacementProperties, BalancedNeverPutsTwoReplicasOfAnExpertOnOneGpu) {
 }
 
 TEST(PlacementProperties, HierarchicalPlansKeepGroupsOnNodes) {
-  const LoadMatrix loads = zipf_loads({3, 64, 1.0, 10000, 7});
+  const LoadMatrix loads = traces::zipf_loads({3, 64, 1.0, 10000, 7});
   const PlacementSpec spec{80, 8, 4, 16};
   for (const PlacementPlan& plan : {place_deepseek(loads, spec), place_balanced(loads, spec)}) {
     for (const auto& p2l : plan.physical_to_logical) EXPECT_TRUE(keeps_groups_on_nodes(p2l, spec, 64));
@@ -82,8 +82,8 @@ TEST(PlacementProperties, Deterministic) {
   const Instance in = random_instance(11);
   EXPECT_EQ(place_balanced(in.loads, in.spec).physical_to_logical, place_balanced(in.loads, in.spec).physical_to_logical);
   EXPECT_EQ(place_deepseek(in.loads, in.spec).physical_to_logical, place_deepseek(in.loads, in.spec).physical_to_logical);
-  EXPECT_EQ(zipf_loads({2, 16, 1.0, 100, 5}), zipf_loads({2, 16, 1.0, 100, 5}));
-  EXPECT_NE(zipf_loads({2, 16, 1.0, 100, 5}), zipf_loads({2, 16, 1.0, 100, 6}));
+  EXPECT_EQ(traces::zipf_loads({2, 16, 1.0, 100, 5}), traces::zipf_loads({2, 16, 1.0, 100, 5}));
+  EXPECT_NE(traces::zipf_loads({2, 16, 1.0, 100, 5}), traces::zipf_loads({2, 16, 1.0, 100, 6}));
 }
 
 TEST(PlacementProperties, GpuLoadsSumToTheLayerTotal) {

@@ -21,7 +21,7 @@ Comparison compare(const PlacementSpec& spec, int instances, int layers, double 
   Comparison c;
   for (int i = 0; i < instances; ++i) {
     const double exponent = 0.5 + 0.1 * ((static_cast<int>(std::lround((first - 0.5) * 10)) + i) % 8);
-    const LoadMatrix loads = zipf_loads({layers, 256, exponent, 8.0 * 4096, static_cast<uint64_t>(100 + i)});
+    const LoadMatrix loads = traces::zipf_loads({layers, 256, exponent, 8.0 * 4096, static_cast<uint64_t>(100 + i)});
     const LayerBounds bounds = lower_bounds(loads, spec);
     const PlacementStats d = placement_stats(place_deepseek(loads, spec), loads, spec, bounds);
     const PlacementStats b = placement_stats(place_balanced(loads, spec), loads, spec, bounds);

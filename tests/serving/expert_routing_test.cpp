@@ -56,7 +56,7 @@ TEST(ExpertRouting, MeasuredLoadFileErrorsNameTheFile) {
   configs::ExpertLoadSpec m{configs::ExpertLoadKind::kMeasured, 1, "/nonexistent/loads.json"};
   Result<std::vector<double>> r = expert_popularity(m, 256, 1);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.errors().front().message, "/nonexistent/loads.json: cannot open the expert-load file");
+  EXPECT_EQ(r.errors().front().message, "/nonexistent/loads.json: cannot open file (missing or unreadable)");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Readers and generators of expert-load matrices and routing traces (see expert_loads.hpp).
-#include "planner/expert_loads.hpp"
+#include "traces/expert_loads.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -10,7 +10,7 @@
 #include <random>
 #include <sstream>
 
-namespace moesim::planner {
+namespace moesim::traces {
 namespace {
 
 std::string trim(const std::string& s) {
@@ -194,4 +194,4 @@ LoadMatrix zipf_loads(const ZipfLoadSpec& spec) {
   return loads;
 }
 
-}  // namespace moesim::planner
+}  // namespace moesim::traces

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 
-#include "planner/expert_loads.hpp"
+#include "traces/expert_loads.hpp"
 
-namespace moesim::planner {
+namespace moesim::traces {
 namespace {
 
 std::string first_error(const Result<LoadMatrix>& r) { return r.ok() ? "" : r.errors()[0].message; }
@@ -98,4 +98,4 @@ TEST(ExpertLoads, SyntheticTraceHasDistinctTopK) {
 }
 
 }  // namespace
-}  // namespace moesim::planner
+}  // namespace moesim::traces

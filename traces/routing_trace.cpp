@@ -6,9 +6,9 @@
 #include <cmath>
 #include <random>
 
-#include "planner/expert_loads.hpp"
+#include "traces/expert_loads.hpp"
 
-namespace moesim::planner {
+namespace moesim::traces {
 namespace {
 
 const char* kTraceShape =
@@ -125,4 +125,4 @@ RoutingTrace synthetic_routing_trace(const SyntheticTraceSpec& spec) {
   return t;
 }
 
-}  // namespace moesim::planner
+}  // namespace moesim::traces

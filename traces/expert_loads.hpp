@@ -1,6 +1,6 @@
-// Expert-load inputs of the placement planner: a layers × experts load matrix read from CSV, from
-// SGLang's `{"logical_count": [[...]]}` dump, from a per-token routing trace, or generated (Zipf).
-// Conceptually these readers belong to traces/; they live here until traces/ takes them over.
+// Expert loads as the placement planner and the serving simulation read them: a layers × experts
+// load matrix from CSV, from SGLang's `{"logical_count": [[...]]}` dump, from a per-token routing
+// trace, or generated (Zipf).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 #include "models/result.hpp"
 
-namespace moesim::planner {
+namespace moesim::traces {
 
 // load[layer][expert]: tokens routed to each logical expert of each MoE layer. Rectangular,
 // finite, non-negative (validated by the readers; placement functions REQUIRE it).
@@ -76,4 +76,4 @@ RoutingTrace synthetic_routing_trace(const SyntheticTraceSpec& spec);
 // Checks rectangular, non-empty, finite, non-negative; errors name `display_path`, row and column.
 std::vector<Error> validate_loads(const LoadMatrix& loads, const std::string& display_path);
 
-}  // namespace moesim::planner
+}  // namespace moesim::traces
