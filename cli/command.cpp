@@ -84,4 +84,11 @@ std::string format_bytes(double bytes) {
   return format_fixed(bytes, i == 0 ? 0 : 1) + " " + suffix[i];
 }
 
+CLI::App* simulate_group(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "simulate"; })) return sub;
+  CLI::App* group = app.add_subcommand("simulate", "Simulate a training step or a serving run on a cluster");
+  group->require_subcommand(1);
+  return group;
+}
+
 }  // namespace moesim::cli

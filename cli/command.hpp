@@ -44,6 +44,10 @@ std::string format_count(double value);       // 671.0B, 37.6B, 1.2T
 std::string format_bytes(double bytes);       // 80.0 GiB, 70,272 B
 std::string format_fixed(double value, int decimals);
 
+// The `simulate` group that `simulate train` and `simulate serve` both register into (created by
+// whichever registers first).
+CLI::App* simulate_group(CLI::App& app);
+
 }  // namespace moesim::cli
 
 // Each sub-command family registers itself here; main.cpp calls them in order.

@@ -205,15 +205,15 @@ int run_plan(const PlanArgs& a) {
   std::string text;
   int rc = 0;
   if (plan.kind == configs::PlanKind::kServing) {
-    const ps::ServingModel heat(plan, cost);
-    Result<ps::ServingPlanResult> r = ps::search_serving(plan, cost, ctx, progress_bar(tty, "evaluating"));
+    const ps::ServingModel model(plan, cost);
+    Result<ps::ServingPlanResult> r = ps::search_serving(plan, model, ctx, progress_bar(tty, "evaluating"));
     if (!r.ok()) {
       rc = ctx.is_root() ? report_errors(r.errors()) : static_cast<int>(r.errors().front().kind);
     } else if (ctx.is_root()) {
       ps::ServingPlanResult result = std::move(r).value();
       ps::refine_top(plan, result.load, &result.ranked, k, runner, a.jobs, progress_bar(tty, "simulate serve"));
       ps::apply_refinement(&result.ranked, k);
-      text = ps::serving_result_json(plan, result, top, &heat, cost_text);
+      text = ps::serving_result_json(plan, result, top, &model, cost_text);
     }
   } else {
     Result<ps::TrainingPlanResult> r = ps::search_training(plan, cost, ctx, progress_bar(tty, "evaluating"));

@@ -183,13 +183,6 @@ int run_serve(const ServeArgs& a) {
   return 0;
 }
 
-// The `simulate` group may already exist (`simulate train` registers into the same one).
-CLI::App* simulate_group(CLI::App& app) {
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* x) { return x->get_name() == "simulate"; })) return sub;
-  CLI::App* group = app.add_subcommand("simulate", "Simulate a training step or a serving run on a cluster");
-  group->require_subcommand(1);
-  return group;
-}
 
 }  // namespace
 

@@ -188,13 +188,6 @@ int run_train(const std::string& scenario_arg, bool json, const std::string& tra
   return 0;
 }
 
-// The `simulate` group may already exist (`simulate serve` registers into the same one).
-CLI::App* simulate_group(CLI::App& app) {
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "simulate"; })) return sub;
-  CLI::App* group = app.add_subcommand("simulate", "Simulate a training step or a serving run on a cluster");
-  group->require_subcommand(1);
-  return group;
-}
 
 }  // namespace
 

@@ -145,7 +145,11 @@ void rank_deployments(const std::string& objective, std::vector<DeploymentPlan>*
 
 Result<ServingPlanResult> search_serving(const configs::PlanSpec& plan, const models::CostModel& cost,
                                          const ShardContext& ctx, const ProgressFn& progress) {
-  const ServingModel model(plan, cost);
+  return search_serving(plan, ServingModel(plan, cost), ctx, progress);
+}
+
+Result<ServingPlanResult> search_serving(const configs::PlanSpec& plan, const ServingModel& model,
+                                         const ShardContext& ctx, const ProgressFn& progress) {
   const std::vector<InstanceCandidate> cands = enumerate_serving(plan);
   const std::vector<double> table = evaluate_sharded(
       cands.size(), kEstimateFields,

@@ -70,6 +70,10 @@ using ProgressFn = std::function<void(size_t, size_t)>;
 // On ranks other than 0 returns an empty result. Errors: infeasible (exit 3) naming the constraint that binds.
 Result<ServingPlanResult> search_serving(const configs::PlanSpec& plan, const models::CostModel& cost,
                                          const ShardContext& ctx, const ProgressFn& progress = {});
+// The same with a model the caller keeps (`moesim plan` also draws the report's heatmap from it).
+// REQUIRES: `model` was built for `plan`.
+Result<ServingPlanResult> search_serving(const configs::PlanSpec& plan, const ServingModel& model,
+                                         const ShardContext& ctx, const ProgressFn& progress = {});
 
 // Ranks deployments by objective (cost | gpus | throughput) and marks the Pareto front.
 void rank_deployments(const std::string& objective, std::vector<DeploymentPlan>* deployments);

@@ -91,7 +91,7 @@ GroupShape typical_busiest_group(const std::vector<RequestRecord>& sample, int g
 
 double prefill_capacity_rps(const InstanceModel& pre, const std::vector<RequestRecord>& sample, int64_t budget) {
   const int groups = pre.attention_groups();
-  const int64_t cap = std::max<int64_t>(1, budget / groups);
+  const int64_t cap = group_token_cap(budget, groups);
   double busy_s = 0, completed = 0;
   for_each_full_batch(sample, groups, cap, [&](const std::vector<PrefillChunk>& chunks, int finished) {
     const GroupShape g = busiest_group(chunks, groups, cap);

@@ -23,6 +23,9 @@ struct PrefillChunk {
 // Query-key pairs of a chunk's causal attention.
 double chunk_attention_pairs(const PrefillChunk& c);
 
+// Most new tokens one chunk (and one group) takes from an instance's `budget`: its even share.
+inline int64_t group_token_cap(int64_t budget, int groups) { return std::max<int64_t>(1, budget / std::max(1, groups)); }
+
 // The busiest group of a batch as a uniform shape for InstanceModel::prefill_step_s: that group's
 // sequences, the most new tokens any group got, and a context giving that group's attention pairs.
 // Chunks are placed largest attention first on the group with the least attention that still has

@@ -76,7 +76,7 @@ void ServingLoop::on_arrival(int r) {
 // only with a KV reservation.
 int64_t ServingLoop::take_prefill_batch(std::vector<int>* carry, std::vector<std::pair<int, int64_t>>* batch,
                                         DecodeInst* admit_into, const InstanceModel& m) {
-  const int64_t cap = std::max<int64_t>(1, cfg_.prefill_budget_tokens / m.attention_groups());
+  const int64_t cap = group_token_cap(cfg_.prefill_budget_tokens, m.attention_groups());
   auto next = [&]() -> int {
     if (prefill_queue_.empty()) return -1;
     const int r = prefill_queue_.front();
@@ -95,7 +95,7 @@ double ServingLoop::prefill_time(const std::vector<std::pair<int, int64_t>>& bat
     const size_t i = static_cast<size_t>(r);
     chunks.push_back({chunk, req_[i].cached_tokens + pre_done_[i] + chunk});
   }
-  const int64_t cap = std::max<int64_t>(1, cfg_.prefill_budget_tokens / m.attention_groups());
+  const int64_t cap = group_token_cap(cfg_.prefill_budget_tokens, m.attention_groups());
   const GroupShape g = busiest_group(chunks, m.attention_groups(), cap);
   return m.prefill_step_s(g.sequences, g.new_tokens, g.context_tokens);
 }
